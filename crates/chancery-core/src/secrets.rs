@@ -1,0 +1,222 @@
+//! Credentials in the OS keyring, and a secret type that cannot leak.
+//!
+//! Tokens are held as [`SecretString`] (from the `secrecy` crate): its `Debug` prints
+//! `[REDACTED]`, it has no `Display`, and it does not implement `Serialize`, so a token cannot
+//! be written to SQLite, sent over IPC or formatted into a log line by accident. The only way to
+//! read one is [`ExposeSecret::expose_secret`], which the HTTP clients call when they build an
+//! `Authorization` header.
+//!
+//! The store is the platform's own (Secret Service on Linux, Keychain on macOS, Credential
+//! Manager on Windows), enabled explicitly in Cargo.toml: without a platform feature the
+//! `keyring` crate silently falls back to a mock store that keeps nothing. [`Keyring::self_test`]
+//! writes, reads back and deletes a probe entry so that a missing or locked store is reported
+//! at start-up, not when the first token is lost.
+
+use std::fmt;
+
+pub use secrecy::{ExposeSecret, SecretString};
+
+use crate::CoreError;
+
+/// What a keyring entry holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CredentialKind {
+    /// An X OAuth 2.0 user access token (2 hours).
+    AccessToken,
+    /// An X OAuth 2.0 refresh token (rotates on use).
+    RefreshToken,
+    /// A Facebook Page access token.
+    PageToken,
+    /// A Facebook user token (from Facebook Login).
+    UserToken,
+    /// An app-level token (X app bearer token).
+    AppToken,
+}
+
+impl CredentialKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            CredentialKind::AccessToken => "access",
+            CredentialKind::RefreshToken => "refresh",
+            CredentialKind::PageToken => "page",
+            CredentialKind::UserToken => "user",
+            CredentialKind::AppToken => "app",
+        }
+    }
+}
+
+/// Which credential: an owner (an account id, or `app:x` / `app:facebook`) and a kind.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CredentialKey {
+    pub owner: String,
+    pub kind: CredentialKind,
+}
+
+impl CredentialKey {
+    pub fn new(owner: impl Into<String>, kind: CredentialKind) -> Self {
+        Self {
+            owner: owner.into(),
+            kind,
+        }
+    }
+}
+
+impl fmt::Display for CredentialKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.owner, self.kind.as_str())
+    }
+}
+
+/// The OS keyring, namespaced per workspace (service `chancery/<workspace-id>`), so rehearsal
+/// (sandbox) tokens and real ones never share entries.
+#[derive(Debug, Clone)]
+pub struct Keyring {
+    service: String,
+}
+
+impl Keyring {
+    pub fn for_workspace(workspace_id: &str) -> Self {
+        Self {
+            service: format!("chancery/{workspace_id}"),
+        }
+    }
+
+    /// The keyring "service" attribute every entry of this workspace carries.
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    /// Store (or replace) a credential.
+    pub async fn store(&self, key: &CredentialKey, secret: &SecretString) -> Result<(), CoreError> {
+        let service = self.service.clone();
+        let user = key.to_string();
+        let value = secret.clone();
+        blocking(move || {
+            let entry = keyring::Entry::new(&service, &user).map_err(|e| classify(e, &user))?;
+            entry
+                .set_password(value.expose_secret())
+                .map_err(|e| classify(e, &user))
+        })
+        .await
+    }
+
+    /// Read a credential; `None` if there is no such entry.
+    pub async fn load(&self, key: &CredentialKey) -> Result<Option<SecretString>, CoreError> {
+        let service = self.service.clone();
+        let user = key.to_string();
+        blocking(move || {
+            let entry = keyring::Entry::new(&service, &user).map_err(|e| classify(e, &user))?;
+            match entry.get_password() {
+                Ok(p) => Ok(Some(SecretString::from(p))),
+                Err(keyring::Error::NoEntry) => Ok(None),
+                Err(e) => Err(classify(e, &user)),
+            }
+        })
+        .await
+    }
+
+    /// Delete a credential; deleting a missing one is not an error.
+    pub async fn remove(&self, key: &CredentialKey) -> Result<(), CoreError> {
+        let service = self.service.clone();
+        let user = key.to_string();
+        blocking(move || {
+            let entry = keyring::Entry::new(&service, &user).map_err(|e| classify(e, &user))?;
+            match entry.delete_credential() {
+                Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+                Err(e) => Err(classify(e, &user)),
+            }
+        })
+        .await
+    }
+
+    /// Write, read back and delete a probe entry. Fails with
+    /// [`CoreError::KeychainUnavailable`] and an explanation when no usable store exists.
+    pub async fn self_test(&self) -> Result<(), CoreError> {
+        let probe = CredentialKey::new(
+            format!("self-test-{}", uuid::Uuid::now_v7()),
+            CredentialKind::AppToken,
+        );
+        let value = SecretString::from(format!("probe-{}", uuid::Uuid::now_v7()));
+        self.store(&probe, &value).await?;
+        let read = self.load(&probe).await;
+        let removed = self.remove(&probe).await;
+        match read? {
+            Some(v) if v.expose_secret() == value.expose_secret() => {}
+            Some(_) => {
+                return Err(CoreError::KeychainUnavailable(
+                    "the credential store returned a different value than was written; it cannot be trusted with tokens".into(),
+                ))
+            }
+            None => {
+                return Err(CoreError::KeychainUnavailable(
+                    "the credential store accepted a probe entry but does not keep it (a non-persistent store); tokens would be lost".into(),
+                ))
+            }
+        }
+        removed?;
+        if self.load(&probe).await?.is_some() {
+            return Err(CoreError::KeychainUnavailable(
+                "the credential store did not delete a probe entry".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, CoreError> + Send + 'static,
+) -> Result<T, CoreError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| CoreError::Internal(format!("keyring task failed: {e}")))?
+}
+
+/// Hint shown when the platform store cannot be reached.
+#[cfg(target_os = "linux")]
+const STORE_HINT: &str = "Chancery keeps tokens in the Secret Service: start and unlock GNOME Keyring, KWallet or KeePassXC (Secret Service enabled) in your desktop session";
+#[cfg(target_os = "macos")]
+const STORE_HINT: &str = "Chancery keeps tokens in the macOS Keychain: unlock your login keychain";
+#[cfg(target_os = "windows")]
+const STORE_HINT: &str = "Chancery keeps tokens in the Windows Credential Manager";
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+const STORE_HINT: &str = "this platform has no supported credential store";
+
+fn classify(e: keyring::Error, entry: &str) -> CoreError {
+    match e {
+        keyring::Error::PlatformFailure(inner) | keyring::Error::NoStorageAccess(inner) => {
+            CoreError::KeychainUnavailable(format!(
+                "no usable credential store ({inner}). {STORE_HINT}."
+            ))
+        }
+        keyring::Error::TooLong(field, max) => {
+            CoreError::Validation(format!("credential {entry}: {field} is longer than {max}"))
+        }
+        keyring::Error::BadEncoding(_) => {
+            CoreError::Internal(format!("credential {entry} is not valid UTF-8"))
+        }
+        other => CoreError::Internal(format!("credential {entry}: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_print_redacted() {
+        let token = SecretString::from("sbx-at-very-secret-value".to_string());
+        let shown = format!("{token:?}");
+        assert!(!shown.contains("very-secret"), "{shown}");
+        assert!(shown.contains("REDACTED"), "{shown}");
+    }
+
+    #[test]
+    fn entries_are_namespaced_per_workspace() {
+        let k = Keyring::for_workspace("ws-1");
+        assert_eq!(k.service(), "chancery/ws-1");
+        assert_eq!(
+            CredentialKey::new("acct-9", CredentialKind::RefreshToken).to_string(),
+            "acct-9/refresh"
+        );
+    }
+}

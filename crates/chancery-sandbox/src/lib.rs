@@ -1,0 +1,1 @@
+//! chancery-sandbox: a local server speaking X API v2 and the Graph API (in progress).

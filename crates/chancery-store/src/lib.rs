@@ -1,0 +1,1 @@
+//! chancery-store: the local SQLite cache (in progress).
