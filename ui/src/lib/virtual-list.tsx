@@ -1,0 +1,188 @@
+// A virtualised, keyboard-navigable list for very long feeds (100k+ rows).
+//
+// - Windowing comes from @tanstack/virtual-core; rows have a fixed height, which keeps the
+//   arithmetic exact and scrolling cheap.
+// - When rows are inserted above what the reader is looking at (a sync batch arriving), the
+//   scroll position is corrected so the same row stays under the reader's eyes; the parent is
+//   told how many rows arrived above, to offer a "new items" pill.
+// - ARIA: a focusable listbox with aria-activedescendant; rows carry aria-setsize/posinset so
+//   screen readers know the true length although only a window is in the DOM.
+
+import type { ComponentChildren } from "preact";
+import { useEffect, useLayoutEffect, useReducer, useRef, useState } from "preact/hooks";
+import {
+  Virtualizer,
+  elementScroll,
+  observeElementOffset,
+  observeElementRect,
+  type Rect,
+} from "@tanstack/virtual-core";
+
+export interface VirtualListProps<T> {
+  items: readonly T[];
+  rowHeight: number;
+  getKey: (item: T) => string;
+  renderRow: (item: T, index: number, active: boolean) => ComponentChildren;
+  /** Accessible name of the list. */
+  label: string;
+  /** Id prefix for row elements (aria-activedescendant targets). */
+  idPrefix: string;
+  activeIndex?: number;
+  onActivate?: (index: number) => void;
+  /** Called when the reader scrolls within `nearEndRows` of the end (load the next page). */
+  onNearEnd?: () => void;
+  nearEndRows?: number;
+  /** Rows that arrived above the viewport in the last update (0 when the reader is at the top). */
+  onInsertedAbove?: (count: number) => void;
+  /** The reader scrolled back to the top. */
+  onAtTop?: () => void;
+  overscan?: number;
+  /** A fixed viewport size instead of measuring the element (tests: happy-dom has no layout). */
+  fixedRect?: Rect;
+}
+
+export interface AnchorCorrection {
+  /** Index of the anchored row in the new list, or -1 if it is gone. */
+  newIndex: number;
+  /** How far to move the scroll position so the anchored row stays in place. */
+  delta: number;
+  /** How many rows now sit above the anchored row that were not there before. */
+  insertedAbove: number;
+}
+
+/**
+ * Where the row that was at the top of the viewport went after `next` replaced `prev`.
+ * Pure, so it can be tested on its own.
+ */
+export function anchorCorrection<T>(
+  prev: readonly T[],
+  next: readonly T[],
+  getKey: (item: T) => string,
+  scrollTop: number,
+  rowHeight: number,
+): AnchorCorrection {
+  const oldIndex = Math.floor(scrollTop / rowHeight);
+  const anchor = prev[oldIndex];
+  if (anchor === undefined || scrollTop <= 0) return { newIndex: oldIndex, delta: 0, insertedAbove: 0 };
+  const key = getKey(anchor);
+  // Sync batches land at the top, so the anchor has usually moved down by a little: look near
+  // the old position first, then everywhere.
+  let newIndex = -1;
+  for (let i = oldIndex; i < Math.min(next.length, oldIndex + 2000); i++) {
+    if (getKey(next[i] as T) === key) {
+      newIndex = i;
+      break;
+    }
+  }
+  if (newIndex < 0) newIndex = next.findIndex((it) => getKey(it) === key);
+  if (newIndex < 0) return { newIndex: -1, delta: 0, insertedAbove: 0 };
+  return { newIndex, delta: (newIndex - oldIndex) * rowHeight, insertedAbove: Math.max(0, newIndex - oldIndex) };
+}
+
+export function VirtualList<T>(props: VirtualListProps<T>) {
+  const { items, rowHeight, getKey, renderRow, label, idPrefix, activeIndex = -1 } = props;
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const [, rerender] = useReducer((n: number) => n + 1, 0);
+  const propsRef = useRef(props);
+  propsRef.current = props;
+
+  const [virtualizer] = useState(
+    () =>
+      new Virtualizer<HTMLDivElement, HTMLDivElement>({
+        count: items.length,
+        getScrollElement: () => scrollRef.current,
+        estimateSize: () => rowHeight,
+        getItemKey: (i) => {
+          const it = propsRef.current.items[i];
+          return it === undefined ? i : getKey(it);
+        },
+        overscan: props.overscan ?? 8,
+        observeElementRect: props.fixedRect
+          ? (_instance, cb) => {
+              cb(props.fixedRect as Rect);
+              return () => {};
+            }
+          : observeElementRect,
+        observeElementOffset,
+        scrollToFn: elementScroll,
+        initialRect: props.fixedRect,
+        onChange: () => rerender(0),
+      }),
+  );
+  virtualizer.setOptions({
+    ...virtualizer.options,
+    count: items.length,
+    estimateSize: () => rowHeight,
+    onChange: () => rerender(0),
+  });
+
+  useLayoutEffect(() => virtualizer._didMount(), [virtualizer]);
+  useLayoutEffect(() => {
+    virtualizer._willUpdate();
+  });
+
+  // Keep the reader's row in place when rows arrive above it.
+  const prevItems = useRef(items);
+  useLayoutEffect(() => {
+    const prev = prevItems.current;
+    prevItems.current = items;
+    const el = scrollRef.current;
+    if (prev === items || !el) return;
+    const c = anchorCorrection(prev, items, getKey, el.scrollTop, rowHeight);
+    if (c.delta !== 0) el.scrollTop += c.delta;
+    if (c.insertedAbove > 0) propsRef.current.onInsertedAbove?.(c.insertedAbove);
+  }, [items]);
+
+  // Bring the active row into view when it changes (keyboard navigation).
+  useEffect(() => {
+    if (activeIndex >= 0 && activeIndex < items.length) virtualizer.scrollToIndex(activeIndex, { align: "auto" });
+  }, [activeIndex]);
+
+  const virtualItems = virtualizer.getVirtualItems();
+  const last = virtualItems[virtualItems.length - 1];
+  const nearEndRows = props.nearEndRows ?? 30;
+  useEffect(() => {
+    if (last && last.index >= items.length - nearEndRows) propsRef.current.onNearEnd?.();
+  }, [last?.index, items.length]);
+
+  function onScroll() {
+    const el = scrollRef.current;
+    if (el && el.scrollTop <= 0) propsRef.current.onAtTop?.();
+  }
+
+  return (
+    <div
+      ref={scrollRef}
+      class="vlist"
+      role="listbox"
+      aria-label={label}
+      tabIndex={0}
+      aria-activedescendant={activeIndex >= 0 ? `${idPrefix}-${activeIndex}` : undefined}
+      onScroll={onScroll}
+    >
+      <div class="vlist-inner" style={{ height: `${virtualizer.getTotalSize()}px` }}>
+        {virtualItems.map((v) => {
+          const item = items[v.index];
+          if (item === undefined) return null;
+          const active = v.index === activeIndex;
+          return (
+            <div
+              key={String(v.key)}
+              id={`${idPrefix}-${v.index}`}
+              class={active ? "vlist-row active" : "vlist-row"}
+              role="option"
+              aria-selected={active}
+              aria-setsize={items.length}
+              aria-posinset={v.index + 1}
+              data-index={v.index}
+              style={{ height: `${rowHeight}px`, transform: `translateY(${v.start}px)` }}
+              onClick={() => propsRef.current.onActivate?.(v.index)}
+            >
+              {renderRow(item, v.index, active)}
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
