@@ -27,7 +27,8 @@ const EVENT_BUFFER: usize = 4096;
 pub struct AppConfig {
     /// Folder for the SQLite cache and cached avatars.
     pub data_dir: PathBuf,
-    /// Names the keyring namespace of this workspace's credentials.
+    /// Names the keyring namespace of this workspace's credentials when the data folder has no
+    /// `workspace.json` yet (a workspace with settings uses the id in them).
     pub workspace_id: String,
 }
 
@@ -36,6 +37,15 @@ pub struct App {
     config: AppConfig,
     keyring: Keyring,
     events: broadcast::Sender<CoreEvent>,
+    store: chancery_store::Store,
+    /// Endpoints, API clients and the embedded sandbox (see `workspace.rs`).
+    pub(crate) workspace: crate::workspace::WorkspaceRuntime,
+    /// Refresh locks and the in-memory token cache (see `tokens.rs`).
+    pub(crate) token_state: crate::tokens::TokenState,
+    /// Who is signed in (see `session.rs`).
+    pub(crate) session: std::sync::Mutex<Option<chancery_model::accounts::PersonId>>,
+    /// Background services (see `runtime.rs`).
+    pub(crate) background: tokio::sync::Mutex<crate::runtime::Background>,
 }
 
 impl App {
@@ -49,12 +59,27 @@ impl App {
                     e,
                 )
             })?;
-        let keyring = Keyring::for_workspace(&config.workspace_id);
+        let settings = crate::workspace::load_settings(&config.data_dir)?;
+        let keyring = Keyring::for_workspace(
+            settings
+                .as_ref()
+                .map_or(config.workspace_id.as_str(), |s| s.id.as_str()),
+        );
+        let workspace = crate::workspace::WorkspaceRuntime::start(settings).await?;
         let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let db = config.data_dir.join("chancery.db");
+        let store = chancery_store::Store::open(&db).await.map_err(|e| {
+            CoreError::Internal(format!("opening the database {}: {e}", db.display()))
+        })?;
         let app = Arc::new(App {
             config,
             keyring,
             events,
+            store,
+            workspace,
+            token_state: crate::tokens::TokenState::default(),
+            session: std::sync::Mutex::new(None),
+            background: tokio::sync::Mutex::new(crate::runtime::Background::default()),
         });
         tracing::info!(data_dir = %app.config.data_dir.display(), "core opened");
         app.emit(CoreEvent::Ready {
@@ -73,8 +98,51 @@ impl App {
         let _ = self.events.send(event);
     }
 
+    /// The workspace's database (`<data_dir>/chancery.db`).
+    pub fn store(&self) -> &chancery_store::Store {
+        &self.store
+    }
+
     pub fn keyring(&self) -> &Keyring {
         &self.keyring
+    }
+
+    /// The data folder (database, avatars, `workspace.json`).
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.config.data_dir
+    }
+
+    /// The keyring namespace id of this workspace (`rehearsal-...` for rehearsals).
+    pub fn workspace_id(&self) -> &str {
+        self.workspace
+            .settings
+            .as_ref()
+            .map_or(self.config.workspace_id.as_str(), |s| s.id.as_str())
+    }
+
+    /// `workspace.json` as read at start-up (`None` for a workspace not set up yet).
+    pub fn workspace_settings(&self) -> Option<&crate::workspace::WorkspaceSettings> {
+        self.workspace.settings.as_ref()
+    }
+
+    /// The resolved network settings (base URLs are the embedded sandbox's for a rehearsal).
+    pub fn net_config(&self) -> &chancery_net::NetConfig {
+        &self.workspace.net
+    }
+
+    /// The X client of this workspace (shares its connection pool with the Graph client).
+    pub fn x_client(&self) -> &chancery_net::XClient {
+        &self.workspace.x
+    }
+
+    /// The Graph client of this workspace.
+    pub fn graph_client(&self) -> &chancery_net::GraphClient {
+        &self.workspace.graph
+    }
+
+    /// The embedded rehearsal sandbox, when this workspace runs one.
+    pub fn sandbox(&self) -> Option<&chancery_sandbox::Sandbox> {
+        self.workspace.sandbox.as_ref()
     }
 
     /// The app's version, data folder, and a live check of the OS credential store.

@@ -61,6 +61,45 @@ impl CoreError {
     }
 }
 
+impl From<chancery_store::StoreError> for CoreError {
+    fn from(e: chancery_store::StoreError) -> Self {
+        use chancery_store::StoreError;
+        match e {
+            StoreError::NotFound(what) => CoreError::NotFound(format!("{what} not found")),
+            StoreError::Invalid(m) => CoreError::Validation(m),
+            StoreError::Conflict(m) => CoreError::Conflict(m),
+            other => CoreError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// A network error as the core reports it: the class picks the code, the message is the
+/// network layer's plain words.
+pub fn from_net(e: chancery_net::NetError) -> CoreError {
+    use chancery_net::NetError as N;
+    let words = e.plain_words();
+    match e {
+        N::Unauthorized { .. } => CoreError::NeedsReauth(words),
+        N::RateLimited { .. } | N::Throttled { .. } | N::UsageCapped { .. } => {
+            CoreError::RateLimited(words)
+        }
+        N::Permission { .. } => CoreError::Forbidden(words),
+        N::PolicyBlock { .. }
+        | N::DuplicatePost { .. }
+        | N::ReplyNotAllowed { .. }
+        | N::InvalidRequest { .. }
+        | N::OAuth { .. } => CoreError::Rejected(words),
+        N::NotFound { .. } => CoreError::NotFound(words),
+        N::Server { .. }
+        | N::Timeout { .. }
+        | N::ConnectionReset { .. }
+        | N::Connect { .. }
+        | N::Malformed { .. }
+        | N::Unexpected { .. } => CoreError::Network(words),
+        N::Config(detail) => CoreError::Internal(format!("network configuration: {detail}")),
+    }
+}
+
 impl From<CoreError> for IpcError {
     fn from(e: CoreError) -> Self {
         let code = e.code();

@@ -3,6 +3,13 @@
 //! The core sends them on a `tokio::sync::broadcast` channel; the desktop shell forwards them as
 //! typed Tauri events, batching the high-volume ones.
 
+use chancery_model::accounts::{AccountId, Network, PersonId};
+use chancery_model::drafts::{DraftId, OutboxId, PauseId};
+use chancery_model::inbox::TriageChange;
+use chancery_model::items::ItemId;
+use chancery_model::outbox::{HoldReason, OutboxState, PauseScope};
+use chancery_model::ErrorCode;
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use specta::Type;
 
@@ -18,6 +25,149 @@ pub enum CoreEvent {
     Ready { data_dir: String },
     /// This subscriber fell behind and missed `missed` events: reload what is on screen.
     Lagged { missed: u32 },
+    /// A draft waits for these people's approval (on submission, or when an earlier step
+    /// completed).
+    ApprovalRequested {
+        draft_id: DraftId,
+        author_id: PersonId,
+        to: Vec<PersonId>,
+        excerpt: String,
+    },
+    /// A draft was approved (every lane complete) or rejected; tell its author.
+    DraftDecided {
+        draft_id: DraftId,
+        author_id: PersonId,
+        by: PersonId,
+        approved: bool,
+        reason: Option<String>,
+    },
+    /// A reviewer asked the author for changes.
+    ChangesRequested {
+        draft_id: DraftId,
+        author_id: PersonId,
+        by: PersonId,
+        comment: String,
+    },
+    /// The author took a submitted draft back; the people it waited on need not look.
+    DraftWithdrawn {
+        draft_id: DraftId,
+        author_id: PersonId,
+        notify: Vec<PersonId>,
+    },
+    /// An edit voided a submission or approval: the draft must be submitted again.
+    ApprovalsVoided {
+        draft_id: DraftId,
+        author_id: PersonId,
+        edited_by: PersonId,
+        notify: Vec<PersonId>,
+    },
+    /// A draft was not approved by its scheduled time and did not go out; tell its author.
+    DraftExpired {
+        draft_id: DraftId,
+        author_id: PersonId,
+    },
+    /// A crisis pause started.
+    PauseStarted {
+        pause_id: PauseId,
+        scope: PauseScope,
+        reason: String,
+        by: PersonId,
+        held: u32,
+    },
+    /// Posts that were due (or queued) are held by a pause; tell their authors.
+    HeldByPause {
+        pause_id: PauseId,
+        outbox_ids: Vec<OutboxId>,
+        draft_ids: Vec<DraftId>,
+        author_ids: Vec<PersonId>,
+    },
+    /// A pause ended (`by` is `None` when it ran out by itself).
+    PauseEnded {
+        pause_id: PauseId,
+        by: Option<PersonId>,
+        requeued: u32,
+        still_held: u32,
+    },
+    /// An outbox entry changed state (queued, sending, sent, failed...).
+    OutboxChanged {
+        outbox_id: OutboxId,
+        draft_id: DraftId,
+        state: OutboxState,
+    },
+    /// A post went out on its network; tell its author.
+    PostPublished {
+        outbox_id: OutboxId,
+        draft_id: DraftId,
+        author_id: PersonId,
+        account_id: AccountId,
+        network: Network,
+        handle: String,
+        external_post_id: String,
+    },
+    /// A post did not go out: the network refused it, or could not be reached. `error` is the
+    /// network's reason in plain words (also on the outbox entry); `retrying` when Chancery
+    /// tries again by itself (not before `retry_at`). Tell its author.
+    PublishFailed {
+        outbox_id: OutboxId,
+        draft_id: DraftId,
+        author_id: PersonId,
+        account_id: AccountId,
+        network: Network,
+        handle: String,
+        code: ErrorCode,
+        error: String,
+        retrying: bool,
+        retry_at: Option<DateTime<Utc>>,
+    },
+    /// The publisher held a post instead of sending it: it is too late to go out without a
+    /// person deciding (an approver can release it), or its account must be reconnected (it
+    /// goes out once it is). Tell its author.
+    PostHeld {
+        outbox_id: OutboxId,
+        draft_id: DraftId,
+        author_id: PersonId,
+        account_id: AccountId,
+        network: Network,
+        handle: String,
+        reason: HoldReason,
+        /// In plain words.
+        message: String,
+    },
+    /// An account was connected (or reconnected) and its token stored.
+    AccountConnected {
+        account_id: AccountId,
+        network: Network,
+        handle: String,
+    },
+    /// An account's sign-in stopped working (refresh refused, token revoked): a person must
+    /// reconnect it. Other accounts carry on.
+    AccountNeedsReauth {
+        account_id: AccountId,
+        network: Network,
+        handle: String,
+        /// In plain words.
+        reason: String,
+    },
+    /// A bulk import of accounts finished.
+    AccountsImported { created: u32, updated: u32 },
+    /// Sync stored new items (one event per page read, not per item).
+    ItemsArrived {
+        account_id: AccountId,
+        item_ids: Vec<ItemId>,
+    },
+    /// Someone changed the triage state of items (status, assignee, tags).
+    ItemsTriaged {
+        item_ids: Vec<ItemId>,
+        change: TriageChange,
+        by: PersonId,
+    },
+    /// Someone added a note to an item.
+    NoteAdded { item_id: ItemId, by: PersonId },
+    /// The sync engine's status changed (progress, errors, budgets): the dashboard reloads it.
+    SyncChanged {
+        /// In plain words, when it is an error or a throttle worth showing.
+        message: Option<String>,
+    },
 }
 
 /// Turns the core's event stream into batches: the first event opens a short window, and

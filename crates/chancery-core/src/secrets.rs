@@ -31,6 +31,11 @@ pub enum CredentialKind {
     UserToken,
     /// An app-level token (X app bearer token).
     AppToken,
+    /// An app secret (the Facebook app secret used for the Login code exchange).
+    AppSecret,
+    /// Not a secret: the time a token refresh started, deleted when the rotated refresh token
+    /// is safely stored. Finding it later means a refresh was interrupted (see `tokens.rs`).
+    RefreshPending,
 }
 
 impl CredentialKind {
@@ -41,6 +46,8 @@ impl CredentialKind {
             CredentialKind::PageToken => "page",
             CredentialKind::UserToken => "user",
             CredentialKind::AppToken => "app",
+            CredentialKind::AppSecret => "app-secret",
+            CredentialKind::RefreshPending => "refresh-pending",
         }
     }
 }
@@ -181,22 +188,32 @@ const STORE_HINT: &str = "Chancery keeps tokens in the Windows Credential Manage
 #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
 const STORE_HINT: &str = "this platform has no supported credential store";
 
+/// Every keyring failure is [`CoreError::KeychainUnavailable`], with what went wrong and what
+/// to do in plain words (tokens cannot be kept or read without a working store).
 fn classify(e: keyring::Error, entry: &str) -> CoreError {
-    match e {
+    let what = match e {
         keyring::Error::PlatformFailure(inner) | keyring::Error::NoStorageAccess(inner) => {
-            CoreError::KeychainUnavailable(format!(
-                "no usable credential store ({inner}). {STORE_HINT}."
-            ))
+            format!("no usable credential store ({inner}). {STORE_HINT}.")
         }
-        keyring::Error::TooLong(field, max) => {
-            CoreError::Validation(format!("credential {entry}: {field} is longer than {max}"))
+        keyring::Error::TooLong(field, max) => format!(
+            "the credential store refused the entry {entry}: its {field} is longer than {max} characters"
+        ),
+        keyring::Error::BadEncoding(_) => format!(
+            "the credential store returned unreadable data for {entry}; reconnect the account to replace it"
+        ),
+        keyring::Error::Ambiguous(_) => format!(
+            "the credential store holds several entries named {entry}; remove the duplicates in the system's password manager"
+        ),
+        keyring::Error::Invalid(attr, reason) => {
+            format!("the credential store refused the entry {entry} ({attr}: {reason})")
         }
-        keyring::Error::BadEncoding(_) => {
-            CoreError::Internal(format!("credential {entry} is not valid UTF-8"))
-        }
-        other => CoreError::Internal(format!("credential {entry}: {other}")),
-    }
+        other => format!("the credential store failed on {entry}: {other}. {STORE_HINT}."),
+    };
+    CoreError::KeychainUnavailable(what)
 }
+
+// A token type that could be serialised could end up in SQLite, IPC or a log by accident.
+static_assertions::assert_not_impl_any!(SecretString: serde::Serialize, std::fmt::Display);
 
 #[cfg(test)]
 mod tests {
@@ -208,6 +225,22 @@ mod tests {
         let shown = format!("{token:?}");
         assert!(!shown.contains("very-secret"), "{shown}");
         assert!(shown.contains("REDACTED"), "{shown}");
+    }
+
+    #[test]
+    fn keyring_failures_are_keychain_unavailable() {
+        for e in [
+            keyring::Error::NoStorageAccess(Box::new(std::io::Error::other("locked"))),
+            keyring::Error::TooLong("user".into(), 10),
+            keyring::Error::Invalid("service".into(), "empty".into()),
+            keyring::Error::NoEntry,
+        ] {
+            let c = classify(e, "acct/access");
+            assert!(
+                matches!(c, CoreError::KeychainUnavailable(ref m) if m.len() > 20),
+                "{c:?}"
+            );
+        }
     }
 
     #[test]
