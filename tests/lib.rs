@@ -1,1 +1,3 @@
 //! Shared helpers for the cross-crate stories.
+
+pub mod secret_scan;
