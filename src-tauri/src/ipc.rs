@@ -19,9 +19,63 @@ pub struct CoreEvents(pub Vec<CoreEvent>);
 
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
-        .commands(collect_commands![commands::system_check])
+        .commands(collect_commands![
+            commands::system::system_check,
+            commands::system::workspace_info,
+            commands::system::list_people,
+            commands::system::sign_in,
+            commands::system::sign_out,
+            commands::system::current_session,
+            commands::inbox::inbox_page,
+            commands::inbox::unread_counts,
+            commands::inbox::item_thread,
+            commands::inbox::item_notes,
+            commands::inbox::triage_items,
+            commands::inbox::add_note,
+            commands::accounts::list_accounts,
+            commands::accounts::group_tree,
+            commands::accounts::account_health,
+            commands::accounts::connect_account,
+            commands::accounts::import_accounts,
+            commands::accounts::export_accounts,
+            commands::drafts::validate_draft,
+            commands::drafts::create_draft,
+            commands::drafts::save_draft,
+            commands::drafts::get_draft,
+            commands::drafts::my_drafts,
+            commands::drafts::draft_versions,
+            commands::drafts::diff_draft_versions,
+            commands::drafts::pick_media,
+            commands::drafts::media_thumbnail,
+            commands::approvals::approval_queue,
+            commands::approvals::approval_status,
+            commands::approvals::draft_decisions,
+            commands::approvals::draft_history,
+            commands::approvals::submit_draft,
+            commands::approvals::resubmit_draft,
+            commands::approvals::withdraw_draft,
+            commands::approvals::approve_draft,
+            commands::approvals::reject_draft,
+            commands::approvals::request_changes,
+            commands::pause::active_pauses,
+            commands::pause::start_pause,
+            commands::pause::resume_pause,
+            commands::pause::list_outbox,
+            commands::pause::release_held,
+            commands::pause::cancel_outbox_entry,
+            commands::sync::sync_status,
+            commands::sync::verify_audit,
+            commands::inbox::inbox_views,
+            commands::inbox::save_inbox_view,
+            commands::inbox::delete_inbox_view,
+            commands::inbox::inbox_tags,
+            commands::sync::inbox_activity,
+            commands::sync::sync_latency,
+        ])
         .events(collect_events![CoreEvents])
         .error_handling(ErrorHandlingMode::Result)
+        // Counters and audit sequence numbers are u64 in Rust; none comes near 2^53.
+        .dangerously_cast_bigints_to_number()
 }
 
 fn typescript() -> specta_typescript::Typescript {
