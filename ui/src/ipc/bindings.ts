@@ -10,14 +10,500 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 export const commands = {
 	/**  Version, data folder and a live check of the OS credential store. */
 	systemCheck: () => typedError<SystemCheck, IpcError>(__TAURI_INVOKE("system_check")),
+	/**  What this workspace is (a rehearsal on the sandbox, or live) and where it connects. */
+	workspaceInfo: () => typedError<WorkspaceInfo, IpcError>(__TAURI_INVOKE("workspace_info")),
+	/**  Everyone in the workspace, with their roles. */
+	listPeople: () => typedError<PersonSummary[], IpcError>(__TAURI_INVOKE("list_people")),
+	/**  Sign in as a person of the workspace. */
+	signIn: (personId: PersonId) => typedError<Session, IpcError>(__TAURI_INVOKE("sign_in", { personId })),
+	signOut: () => typedError<null, IpcError>(__TAURI_INVOKE("sign_out")),
+	/**  The signed-in person, if any. */
+	currentSession: () => typedError<Session | null, IpcError>(__TAURI_INVOKE("current_session")),
+	/**  One page of the inbox, newest first; pass the previous page's `nextCursor` for the next. */
+	inboxPage: (filter: InboxFilter_Deserialize, cursor: string | null, limit: number) => typedError<InboxPage_Serialize, IpcError>(__TAURI_INVOKE("inbox_page", { filter, cursor, limit })),
+	/**  Unread and open counts for every account and group. */
+	unreadCounts: () => typedError<UnreadCounts, IpcError>(__TAURI_INVOKE("unread_counts")),
+	/**  The conversation an item belongs to. */
+	itemThread: (itemId: ItemId) => typedError<Thread_Serialize, IpcError>(__TAURI_INVOKE("item_thread", { itemId })),
+	itemNotes: (itemId: ItemId) => typedError<Note[], IpcError>(__TAURI_INVOKE("item_notes", { itemId })),
+	/**  Mark done, assign, tag or untag items (one or many), as the signed-in person. */
+	triageItems: (itemIds: ItemId[], change: TriageChange_Deserialize) => typedError<TriageOutcome, IpcError>(__TAURI_INVOKE("triage_items", { itemIds, change })),
+	addNote: (itemId: ItemId, text: string) => typedError<Note, IpcError>(__TAURI_INVOKE("add_note", { itemId, text })),
+	/**  Every account with its group path. */
+	listAccounts: () => typedError<AccountListing_Serialize[], IpcError>(__TAURI_INVOKE("list_accounts")),
+	/**  The group tree (regions > posts, ministers, ambassadors). */
+	groupTree: () => typedError<GroupNode_Serialize[], IpcError>(__TAURI_INVOKE("group_tree")),
+	/**  Token health of every account: expiry, last refresh, needs re-authorisation. */
+	accountHealth: () => typedError<AccountHealth_Serialize[], IpcError>(__TAURI_INVOKE("account_health")),
+	/**
+	 *  Connect (or reconnect) accounts: opens the network's sign-in page in the system browser
+	 *  and waits for it to come back to Chancery.
+	 */
+	connectAccount: (network: Network) => typedError<Account_Serialize[], IpcError>(__TAURI_INVOKE("connect_account", { network })),
+	/**
+	 *  Import accounts from CSV or JSON text. Nothing is imported if any row is invalid; the
+	 *  report lists every problem with its row number.
+	 */
+	importAccounts: (text: string, format: FileFormat) => typedError<ImportReport, IpcError>(__TAURI_INVOKE("import_accounts", { text, format })),
+	/**  Export every account as CSV or JSON text. */
+	exportAccounts: (format: FileFormat) => typedError<string, IpcError>(__TAURI_INVOKE("export_accounts", { format })),
+	/**
+	 *  Check a draft's content against every target's rules (X weighted count, Facebook limits,
+	 *  reply restrictions, media, schedule). Cheap enough to call on every keystroke.
+	 */
+	validateDraft: (content: DraftContent_Deserialize) => typedError<ValidationReport_Serialize, IpcError>(__TAURI_INVOKE("validate_draft", { content })),
+	/**  Start a draft, as the signed-in person. */
+	createDraft: (content: DraftContent_Deserialize) => typedError<Draft_Serialize, IpcError>(__TAURI_INVOKE("create_draft", { content })),
+	/**  Save a new version of a draft. `expected_rev` guards against overwriting a newer save. */
+	saveDraft: (draftId: DraftId, expectedRev: number | null, content: DraftContent_Deserialize) => typedError<Draft_Serialize, IpcError>(__TAURI_INVOKE("save_draft", { draftId, expectedRev, content })),
+	getDraft: (draftId: DraftId) => typedError<Draft_Serialize, IpcError>(__TAURI_INVOKE("get_draft", { draftId })),
+	/**  The signed-in person's drafts, newest first. */
+	myDrafts: () => typedError<DraftSummary[], IpcError>(__TAURI_INVOKE("my_drafts")),
+	/**  Every saved version of a draft. */
+	draftVersions: (draftId: DraftId) => typedError<DraftVersion_Serialize[], IpcError>(__TAURI_INVOKE("draft_versions", { draftId })),
+	/**  What changed between two versions. */
+	diffDraftVersions: (draftId: DraftId, from: number, to: number) => typedError<VersionDiff_Serialize, IpcError>(__TAURI_INVOKE("diff_draft_versions", { draftId, from, to })),
+	/**
+	 *  Pick an image in a file dialog and attach it (hashed and checked; uploaded when published).
+	 *  `None` when the dialog was cancelled.
+	 */
+	pickMedia: () => typedError<MediaAttachment_Serialize | null, IpcError>(__TAURI_INVOKE("pick_media")),
+	/**
+	 *  A small preview of an attached image as a `data:` URL (the window may show only `data:`
+	 *  images), for a file whose SHA-256 the window already knows; `None` when the file is gone or
+	 *  changed since it was attached.
+	 */
+	mediaThumbnail: (path: string, sha256: string, maxPx: number) => typedError<string | null, IpcError>(__TAURI_INVOKE("media_thumbnail", { path, sha256, maxPx })),
+	/**  Drafts the signed-in person can move forward now. */
+	approvalQueue: () => typedError<QueueEntry_Serialize[], IpcError>(__TAURI_INVOKE("approval_queue")),
+	/**  Where a draft's approval stands: lanes, steps, who it waits for. */
+	approvalStatus: (draftId: DraftId) => typedError<ApprovalStatus_Serialize, IpcError>(__TAURI_INVOKE("approval_status", { draftId })),
+	/**  Every decision on a draft (approvals, rejections with reasons, change requests). */
+	draftDecisions: (draftId: DraftId) => typedError<Decision_Serialize[], IpcError>(__TAURI_INVOKE("draft_decisions", { draftId })),
+	/**  The audit trail of a draft. */
+	draftHistory: (draftId: DraftId) => typedError<AuditEntry_Serialize[], IpcError>(__TAURI_INVOKE("draft_history", { draftId })),
+	submitDraft: (draftId: DraftId) => typedError<Draft_Serialize, IpcError>(__TAURI_INVOKE("submit_draft", { draftId })),
+	resubmitDraft: (draftId: DraftId) => typedError<Draft_Serialize, IpcError>(__TAURI_INVOKE("resubmit_draft", { draftId })),
+	withdrawDraft: (draftId: DraftId) => typedError<Draft_Serialize, IpcError>(__TAURI_INVOKE("withdraw_draft", { draftId })),
+	/**
+	 *  Approve the exact content the approver saw (`content_hash`); refused if it changed since,
+	 *  or if the signed-in person wrote or edited the draft.
+	 */
+	approveDraft: (draftId: DraftId, contentHash: string) => typedError<Draft_Serialize, IpcError>(__TAURI_INVOKE("approve_draft", { draftId, contentHash })),
+	rejectDraft: (draftId: DraftId, reason: string) => typedError<Draft_Serialize, IpcError>(__TAURI_INVOKE("reject_draft", { draftId, reason })),
+	requestChanges: (draftId: DraftId, comment: string) => typedError<Draft_Serialize, IpcError>(__TAURI_INVOKE("request_changes", { draftId, comment })),
+	/**  Pauses in force now. */
+	activePauses: () => typedError<Pause_Serialize[], IpcError>(__TAURI_INVOKE("active_pauses")),
+	/**
+	 *  Stop every scheduled and queued post in `scope` (all accounts, a group, one account) with a
+	 *  reason, until resumed or until `until`.
+	 */
+	startPause: (scope: PauseScope, reason: string, until: string | null) => typedError<Pause_Serialize, IpcError>(__TAURI_INVOKE("start_pause", { scope, reason, until })),
+	/**  End a pause; the report lists what it held. */
+	resumePause: (pauseId: PauseId) => typedError<ResumeReport_Serialize, IpcError>(__TAURI_INVOKE("resume_pause", { pauseId })),
+	/**  The outbox: what is queued, held, sent or failed, newest first. */
+	listOutbox: () => typedError<OutboxEntry_Serialize[], IpcError>(__TAURI_INVOKE("list_outbox")),
+	/**  Let a held post go out (after a pause, or when it was held for being late). */
+	releaseHeld: (outboxId: OutboxId) => typedError<OutboxEntry_Serialize, IpcError>(__TAURI_INVOKE("release_held", { outboxId })),
+	/**  Cancel a queued or held post so it never goes out. */
+	cancelOutboxEntry: (outboxId: OutboxId) => typedError<OutboxEntry_Serialize, IpcError>(__TAURI_INVOKE("cancel_outbox_entry", { outboxId })),
+	/**
+	 *  What sync is doing: per-account state, budgets, errors, cost estimate. `None` when it is
+	 *  not running.
+	 */
+	syncStatus: () => typedError<SyncStatus_Serialize | null, IpcError>(__TAURI_INVOKE("sync_status")),
+	/**  Check the audit trail's hash chain end to end. */
+	verifyAudit: () => typedError<AuditVerification_Serialize, IpcError>(__TAURI_INVOKE("verify_audit")),
+	/**  The signed-in person's saved inbox views (named filters), by name. */
+	inboxViews: () => typedError<InboxView_Serialize[], IpcError>(__TAURI_INVOKE("inbox_views")),
+	/**
+	 *  Save the filter as a named view of the signed-in person (replacing one of the same name);
+	 *  `sinceHours` keeps a moving time window ("the last 24 hours").
+	 */
+	saveInboxView: (name: string, filter: InboxFilter_Deserialize, sinceHours: number | null) => typedError<InboxView_Serialize, IpcError>(__TAURI_INVOKE("save_inbox_view", { name, filter, sinceHours })),
+	deleteInboxView: (viewId: string) => typedError<null, IpcError>(__TAURI_INVOKE("delete_inbox_view", { viewId })),
+	/**  The tags in use, most used first (for the tag filter and the tag picker). */
+	inboxTags: () => typedError<TagCount[], IpcError>(__TAURI_INVOKE("inbox_tags")),
+	/**
+	 *  Items per group over the last `hours` (children of `parentGroupId`, or the top groups), with
+	 *  how long handled items took: the dashboard's volume chart.
+	 */
+	inboxActivity: (hours: number, parentGroupId: GroupId | null) => typedError<ActivityReport_Serialize, IpcError>(__TAURI_INVOKE("inbox_activity", { hours, parentGroupId })),
+	/**
+	 *  How long the networks took to answer over the last `minutes` (percentiles per network, per
+	 *  minute): the dashboard's response-time chart. `None` when sync is not running.
+	 */
+	syncLatency: (minutes: number) => typedError<LatencyReport_Serialize | null, IpcError>(__TAURI_INVOKE("sync_latency", { minutes })),
 };
 
 /** Events */
 export const events = {
-	coreEvents: makeEvent<CoreEvents, CoreEvents>("core-events"),
+	coreEvents: makeEvent<CoreEvents_Serialize, CoreEvents_Deserialize>("core-events"),
 };
 
 /* Types */
+/**  An X account or a Facebook Page. */
+export type Account = Account_Serialize | Account_Deserialize;
+
+/**  Unread (`new`) and `open` counts of one account (deleted items are not counted). */
+export type AccountCounts = {
+	accountId: AccountId,
+	unread: number,
+	open: number,
+};
+
+/**  One account's token health, for the health screen and `chancery accounts health`. */
+export type AccountHealth = AccountHealth_Serialize | AccountHealth_Deserialize;
+
+/**  One account's token health, for the health screen and `chancery accounts health`. */
+export type AccountHealth_Deserialize = {
+	accountId: AccountId,
+	network: Network,
+	handle: string,
+	displayName: string,
+	groupPath: string[],
+	status: TokenStatus,
+	accessExpiresAt?: string | null,
+	lastRefreshAt?: string | null,
+	needsReauth: boolean,
+	lastError?: string | null,
+	/**  The keyring holds a token for it. */
+	hasCredentials: boolean,
+};
+
+/**  One account's token health, for the health screen and `chancery accounts health`. */
+export type AccountHealth_Serialize = {
+	accountId: AccountId,
+	network: Network,
+	handle: string,
+	displayName: string,
+	groupPath: string[],
+	status: TokenStatus,
+	accessExpiresAt: string | null,
+	lastRefreshAt: string | null,
+	needsReauth: boolean,
+	lastError: string | null,
+	/**  The keyring holds a token for it. */
+	hasCredentials: boolean,
+};
+
+/**  One X account or Facebook Page in the registry. */
+export type AccountId = string;
+
+/**  What an account is used for. */
+export type AccountKind = 
+/**  The ministry's or an embassy's institutional account. */
+"institutional" | 
+/**  A minister's or an ambassador's account run by the ministry. */
+"personal" | "other";
+
+/**  An account with the names of its group and the group's ancestors (root first), for lists. */
+export type AccountListing = AccountListing_Serialize | AccountListing_Deserialize;
+
+/**  An account with the names of its group and the group's ancestors (root first), for lists. */
+export type AccountListing_Deserialize = {
+	account: Account_Deserialize,
+	/**  e.g. `["Europe", "Embassy Paris"]`. */
+	groupPath: string[],
+};
+
+/**  An account with the names of its group and the group's ancestors (root first), for lists. */
+export type AccountListing_Serialize = {
+	account: Account_Serialize,
+	/**  e.g. `["Europe", "Embassy Paris"]`. */
+	groupPath: string[],
+};
+
+/**  One account on the dashboard. */
+export type AccountStatus = AccountStatus_Serialize | AccountStatus_Deserialize;
+
+/**  One account on the dashboard. */
+export type AccountStatus_Deserialize = {
+	accountId: AccountId,
+	network: Network,
+	handle: string,
+	state: AccountSyncState,
+	/**  The oldest of its streams' last complete reads. */
+	lastSuccess?: string | null,
+	/**  The earliest next poll of its streams. */
+	nextPoll?: string | null,
+	lastError?: string | null,
+	/**  Items stored for it since the start of the day (UTC). */
+	itemsToday: number,
+	/**  Backfill is still going down to the horizon. */
+	backfilling: boolean,
+};
+
+/**  One account on the dashboard. */
+export type AccountStatus_Serialize = {
+	accountId: AccountId,
+	network: Network,
+	handle: string,
+	state: AccountSyncState,
+	/**  The oldest of its streams' last complete reads. */
+	lastSuccess: string | null,
+	/**  The earliest next poll of its streams. */
+	nextPoll: string | null,
+	lastError: string | null,
+	/**  Items stored for it since the start of the day (UTC). */
+	itemsToday: number,
+	/**  Backfill is still going down to the horizon. */
+	backfilling: boolean,
+};
+
+/**  An account's sync state, for the dashboard. */
+export type AccountSyncState = 
+/**  Nothing read yet. */
+"pending" | 
+/**  A request is in flight. */
+"syncing" | 
+/**  Up to date; waiting for the next poll. */
+"idle" | 
+/**  Held back by a rate limit or a throttle. */
+"waiting" | 
+/**  The last attempt failed; it will be tried again. */
+"error" | 
+/**  A person must reconnect the account. */
+"needs_reauth";
+
+/**  An X account or a Facebook Page. */
+export type Account_Deserialize = {
+	id: AccountId,
+	network: Network,
+	/**  The X user id or the Facebook Page id; unknown until the account is connected. */
+	externalId?: string | null,
+	/**  The X @handle (without `@`) or the Page's username / vanity name. */
+	handle: string,
+	displayName: string,
+	/**  Path of the locally cached avatar file. */
+	avatarPath?: string | null,
+	/**  IANA time zone name, e.g. `Asia/Tokyo`. */
+	timeZone: string,
+	/**  BCP 47 language tag of the account's main language, e.g. `ar`. */
+	language: string,
+	groupId: GroupId,
+	kind: AccountKind,
+	token: TokenHealth_Deserialize,
+	createdAt: string,
+	updatedAt: string,
+};
+
+/**  An X account or a Facebook Page. */
+export type Account_Serialize = {
+	id: AccountId,
+	network: Network,
+	/**  The X user id or the Facebook Page id; unknown until the account is connected. */
+	externalId: string | null,
+	/**  The X @handle (without `@`) or the Page's username / vanity name. */
+	handle: string,
+	displayName: string,
+	/**  Path of the locally cached avatar file. */
+	avatarPath: string | null,
+	/**  IANA time zone name, e.g. `Asia/Tokyo`. */
+	timeZone: string,
+	/**  BCP 47 language tag of the account's main language, e.g. `ar`. */
+	language: string,
+	groupId: GroupId,
+	kind: AccountKind,
+	token: TokenHealth_Serialize,
+	createdAt: string,
+	updatedAt: string,
+};
+
+/**  Items per group over time: the children of `parent` (the top of the tree when `None`). */
+export type ActivityReport = ActivityReport_Serialize | ActivityReport_Deserialize;
+
+/**  Items per group over time: the children of `parent` (the top of the tree when `None`). */
+export type ActivityReport_Deserialize = {
+	since: string,
+	until: string,
+	bucketMinutes: number,
+	/**  Start of each bucket, oldest first. */
+	buckets: string[],
+	parent?: GroupId | null,
+	/**  Busiest first. */
+	groups: GroupActivity_Deserialize[],
+};
+
+/**  Items per group over time: the children of `parent` (the top of the tree when `None`). */
+export type ActivityReport_Serialize = {
+	since: string,
+	until: string,
+	bucketMinutes: number,
+	/**  Start of each bucket, oldest first. */
+	buckets: string[],
+	parent: GroupId | null,
+	/**  Busiest first. */
+	groups: GroupActivity_Serialize[],
+};
+
+/**  Which drafts a policy requires approval for. */
+export type ApprovalScope = "none" | "posts" | "replies" | "all";
+
+/**  Where a draft's approval stands. */
+export type ApprovalStatus = ApprovalStatus_Serialize | ApprovalStatus_Deserialize;
+
+/**  Where a draft's approval stands. */
+export type ApprovalStatus_Deserialize = {
+	draftId: DraftId,
+	state: DraftState,
+	round: number,
+	contentHash: string,
+	lanes: LaneStatus_Deserialize[],
+	/**  Every lane is complete. */
+	approved: boolean,
+	/**  Who can move it forward now (eligible for a current step and not yet approved it). */
+	waitingOn: PersonId[],
+};
+
+/**  Where a draft's approval stands. */
+export type ApprovalStatus_Serialize = {
+	draftId: DraftId,
+	state: DraftState,
+	round: number,
+	contentHash: string,
+	lanes: LaneStatus_Serialize[],
+	/**  Every lane is complete. */
+	approved: boolean,
+	/**  Who can move it forward now (eligible for a current step and not yet approved it). */
+	waitingOn: PersonId[],
+};
+
+/**  Whose items to show. */
+export type AssigneeFilter = { kind: "unassigned" } | { kind: "person"; id: PersonId };
+
+/**  Where and how the chain breaks. */
+export type AuditBreak = {
+	/**  The chain position where it breaks. */
+	seq: number,
+	problem: string,
+};
+
+/**
+ *  One entry. `entry_hash` is the SHA-256 of the canonical encoding of every other field
+ *  (including `prev_hash`, the previous entry's `entry_hash`), so changing, inserting or
+ *  deleting an entry breaks the chain from there on.
+ */
+export type AuditEntry = AuditEntry_Serialize | AuditEntry_Deserialize;
+
+/**  One entry of the audit trail. */
+export type AuditEntryId = string;
+
+/**
+ *  One entry. `entry_hash` is the SHA-256 of the canonical encoding of every other field
+ *  (including `prev_hash`, the previous entry's `entry_hash`), so changing, inserting or
+ *  deleting an entry breaks the chain from there on.
+ */
+export type AuditEntry_Deserialize = {
+	id: AuditEntryId,
+	/**  Position in the chain, from 1, without gaps. */
+	seq: number,
+	at: string,
+	/**  `None` for the system (an expiry, a pause that ended by itself). */
+	actorId?: PersonId | null,
+	/**  The actor's name when the entry was written (`system` for the system). */
+	actorName: string,
+	/**  What happened, e.g. `draft.approved`. */
+	action: string,
+	/**  What it happened to: `draft`, `outbox`, `pause`, `policy`. */
+	subjectKind: string,
+	subjectId: string,
+	/**  The content hash the action was taken on, if it concerns content. */
+	contentHash?: string | null,
+	/**  Details as a JSON object (reason, comment, targets...), exactly as hashed. */
+	details: string,
+	prevHash: string,
+	entryHash: string,
+};
+
+/**
+ *  One entry. `entry_hash` is the SHA-256 of the canonical encoding of every other field
+ *  (including `prev_hash`, the previous entry's `entry_hash`), so changing, inserting or
+ *  deleting an entry breaks the chain from there on.
+ */
+export type AuditEntry_Serialize = {
+	id: AuditEntryId,
+	/**  Position in the chain, from 1, without gaps. */
+	seq: number,
+	at: string,
+	/**  `None` for the system (an expiry, a pause that ended by itself). */
+	actorId: PersonId | null,
+	/**  The actor's name when the entry was written (`system` for the system). */
+	actorName: string,
+	/**  What happened, e.g. `draft.approved`. */
+	action: string,
+	/**  What it happened to: `draft`, `outbox`, `pause`, `policy`. */
+	subjectKind: string,
+	subjectId: string,
+	/**  The content hash the action was taken on, if it concerns content. */
+	contentHash: string | null,
+	/**  Details as a JSON object (reason, comment, targets...), exactly as hashed. */
+	details: string,
+	prevHash: string,
+	entryHash: string,
+};
+
+/**  The result of checking the chain. */
+export type AuditVerification = AuditVerification_Serialize | AuditVerification_Deserialize;
+
+/**  The result of checking the chain. */
+export type AuditVerification_Deserialize = {
+	ok: boolean,
+	entriesChecked: number,
+	/**  The last entry's hash (write it down elsewhere to anchor the chain). */
+	headHash?: string | null,
+	/**  The first entry that does not check out, and why. */
+	firstBad?: AuditBreak | null,
+};
+
+/**  The result of checking the chain. */
+export type AuditVerification_Serialize = {
+	ok: boolean,
+	entriesChecked: number,
+	/**  The last entry's hash (write it down elsewhere to anchor the chain). */
+	headHash: string | null,
+	/**  The first entry that does not check out, and why. */
+	firstBad: AuditBreak | null,
+};
+
+/**  One limit the planner must stay under. */
+export type BudgetKey = { kind: "x_app" } | { kind: "x_user"; accountId: AccountId } | { kind: "fb_app" } | { kind: "fb_page"; accountId: AccountId };
+
+/**  A budget as the dashboard shows it. */
+export type BudgetStatus = BudgetStatus_Serialize | BudgetStatus_Deserialize;
+
+/**  A budget as the dashboard shows it. */
+export type BudgetStatus_Deserialize = {
+	key: BudgetKey,
+	/**  e.g. "X mentions, app", "Facebook Page @EmbassyParis". */
+	label: string,
+	/**  Calls made in the current window, as far as known (server-reported where possible). */
+	used?: number | null,
+	limit?: number | null,
+	resetsAt?: string | null,
+	/**  Graph usage percentage. */
+	percent?: number | null,
+	blockedUntil?: string | null,
+	calls: number,
+	throttled: number,
+};
+
+/**  A budget as the dashboard shows it. */
+export type BudgetStatus_Serialize = {
+	key: BudgetKey,
+	/**  e.g. "X mentions, app", "Facebook Page @EmbassyParis". */
+	label: string,
+	/**  Calls made in the current window, as far as known (server-reported where possible). */
+	used: number | null,
+	limit: number | null,
+	resetsAt: string | null,
+	/**  Graph usage percentage. */
+	percent: number | null,
+	blockedUntil: string | null,
+	calls: number,
+	throttled: number,
+};
+
 /**  The outcome of one start-up check. */
 export type CheckOutcome = {
 	ok: boolean,
@@ -26,14 +512,381 @@ export type CheckOutcome = {
 };
 
 /**  One thing that happened in the core that a window may want to show. */
-export type CoreEvent = 
+export type CoreEvent = CoreEvent_Serialize | CoreEvent_Deserialize;
+
+/**  One thing that happened in the core that a window may want to show. */
+export type CoreEvent_Deserialize = 
 /**  The core finished starting and its data is ready to read. */
 { type: "ready"; dataDir: string } | 
 /**  This subscriber fell behind and missed `missed` events: reload what is on screen. */
-{ type: "lagged"; missed: number };
+{ type: "lagged"; missed: number } | 
+/**
+ *  A draft waits for these people's approval (on submission, or when an earlier step
+ *  completed).
+ */
+{ type: "approval_requested"; draftId: DraftId; authorId: PersonId; to: PersonId[]; excerpt: string } | 
+/**  A draft was approved (every lane complete) or rejected; tell its author. */
+{ type: "draft_decided"; draftId: DraftId; authorId: PersonId; by: PersonId; approved: boolean; reason?: string | null } | 
+/**  A reviewer asked the author for changes. */
+{ type: "changes_requested"; draftId: DraftId; authorId: PersonId; by: PersonId; comment: string } | 
+/**  The author took a submitted draft back; the people it waited on need not look. */
+{ type: "draft_withdrawn"; draftId: DraftId; authorId: PersonId; notify: PersonId[] } | 
+/**  An edit voided a submission or approval: the draft must be submitted again. */
+{ type: "approvals_voided"; draftId: DraftId; authorId: PersonId; editedBy: PersonId; notify: PersonId[] } | 
+/**  A draft was not approved by its scheduled time and did not go out; tell its author. */
+{ type: "draft_expired"; draftId: DraftId; authorId: PersonId } | 
+/**  A crisis pause started. */
+{ type: "pause_started"; pauseId: PauseId; scope: PauseScope; reason: string; by: PersonId; held: number } | 
+/**  Posts that were due (or queued) are held by a pause; tell their authors. */
+{ type: "held_by_pause"; pauseId: PauseId; outboxIds: OutboxId[]; draftIds: DraftId[]; authorIds: PersonId[] } | 
+/**  A pause ended (`by` is `None` when it ran out by itself). */
+{ type: "pause_ended"; pauseId: PauseId; by?: PersonId | null; requeued: number; stillHeld: number } | 
+/**  An outbox entry changed state (queued, sending, sent, failed...). */
+{ type: "outbox_changed"; outboxId: OutboxId; draftId: DraftId; state: OutboxState } | 
+/**  A post went out on its network; tell its author. */
+{ type: "post_published"; outboxId: OutboxId; draftId: DraftId; authorId: PersonId; accountId: AccountId; network: Network; handle: string; externalPostId: string } | 
+/**
+ *  A post did not go out: the network refused it, or could not be reached. `error` is the
+ *  network's reason in plain words (also on the outbox entry); `retrying` when Chancery
+ *  tries again by itself (not before `retry_at`). Tell its author.
+ */
+{ type: "publish_failed"; outboxId: OutboxId; draftId: DraftId; authorId: PersonId; accountId: AccountId; network: Network; handle: string; code: ErrorCode; error: string; retrying: boolean; retryAt?: string | null } | 
+/**
+ *  The publisher held a post instead of sending it: it is too late to go out without a
+ *  person deciding (an approver can release it), or its account must be reconnected (it
+ *  goes out once it is). Tell its author.
+ */
+{ type: "post_held"; outboxId: OutboxId; draftId: DraftId; authorId: PersonId; accountId: AccountId; network: Network; handle: string; reason: HoldReason; 
+/**  In plain words. */
+message: string } | 
+/**  An account was connected (or reconnected) and its token stored. */
+{ type: "account_connected"; accountId: AccountId; network: Network; handle: string } | 
+/**
+ *  An account's sign-in stopped working (refresh refused, token revoked): a person must
+ *  reconnect it. Other accounts carry on.
+ */
+{ type: "account_needs_reauth"; accountId: AccountId; network: Network; handle: string; 
+/**  In plain words. */
+reason: string } | 
+/**  A bulk import of accounts finished. */
+{ type: "accounts_imported"; created: number; updated: number } | 
+/**  Sync stored new items (one event per page read, not per item). */
+{ type: "items_arrived"; accountId: AccountId; itemIds: ItemId[] } | 
+/**  Someone changed the triage state of items (status, assignee, tags). */
+{ type: "items_triaged"; itemIds: ItemId[]; change: TriageChange_Deserialize; by: PersonId } | 
+/**  Someone added a note to an item. */
+{ type: "note_added"; itemId: ItemId; by: PersonId } | 
+/**  The sync engine's status changed (progress, errors, budgets): the dashboard reloads it. */
+{ type: "sync_changed"; 
+/**  In plain words, when it is an error or a throttle worth showing. */
+message?: string | null };
+
+/**  One thing that happened in the core that a window may want to show. */
+export type CoreEvent_Serialize = 
+/**  The core finished starting and its data is ready to read. */
+{ type: "ready"; dataDir: string } | 
+/**  This subscriber fell behind and missed `missed` events: reload what is on screen. */
+{ type: "lagged"; missed: number } | 
+/**
+ *  A draft waits for these people's approval (on submission, or when an earlier step
+ *  completed).
+ */
+{ type: "approval_requested"; draftId: DraftId; authorId: PersonId; to: PersonId[]; excerpt: string } | 
+/**  A draft was approved (every lane complete) or rejected; tell its author. */
+{ type: "draft_decided"; draftId: DraftId; authorId: PersonId; by: PersonId; approved: boolean; reason: string | null } | 
+/**  A reviewer asked the author for changes. */
+{ type: "changes_requested"; draftId: DraftId; authorId: PersonId; by: PersonId; comment: string } | 
+/**  The author took a submitted draft back; the people it waited on need not look. */
+{ type: "draft_withdrawn"; draftId: DraftId; authorId: PersonId; notify: PersonId[] } | 
+/**  An edit voided a submission or approval: the draft must be submitted again. */
+{ type: "approvals_voided"; draftId: DraftId; authorId: PersonId; editedBy: PersonId; notify: PersonId[] } | 
+/**  A draft was not approved by its scheduled time and did not go out; tell its author. */
+{ type: "draft_expired"; draftId: DraftId; authorId: PersonId } | 
+/**  A crisis pause started. */
+{ type: "pause_started"; pauseId: PauseId; scope: PauseScope; reason: string; by: PersonId; held: number } | 
+/**  Posts that were due (or queued) are held by a pause; tell their authors. */
+{ type: "held_by_pause"; pauseId: PauseId; outboxIds: OutboxId[]; draftIds: DraftId[]; authorIds: PersonId[] } | 
+/**  A pause ended (`by` is `None` when it ran out by itself). */
+{ type: "pause_ended"; pauseId: PauseId; by: PersonId | null; requeued: number; stillHeld: number } | 
+/**  An outbox entry changed state (queued, sending, sent, failed...). */
+{ type: "outbox_changed"; outboxId: OutboxId; draftId: DraftId; state: OutboxState } | 
+/**  A post went out on its network; tell its author. */
+{ type: "post_published"; outboxId: OutboxId; draftId: DraftId; authorId: PersonId; accountId: AccountId; network: Network; handle: string; externalPostId: string } | 
+/**
+ *  A post did not go out: the network refused it, or could not be reached. `error` is the
+ *  network's reason in plain words (also on the outbox entry); `retrying` when Chancery
+ *  tries again by itself (not before `retry_at`). Tell its author.
+ */
+{ type: "publish_failed"; outboxId: OutboxId; draftId: DraftId; authorId: PersonId; accountId: AccountId; network: Network; handle: string; code: ErrorCode; error: string; retrying: boolean; retryAt: string | null } | 
+/**
+ *  The publisher held a post instead of sending it: it is too late to go out without a
+ *  person deciding (an approver can release it), or its account must be reconnected (it
+ *  goes out once it is). Tell its author.
+ */
+{ type: "post_held"; outboxId: OutboxId; draftId: DraftId; authorId: PersonId; accountId: AccountId; network: Network; handle: string; reason: HoldReason; 
+/**  In plain words. */
+message: string } | 
+/**  An account was connected (or reconnected) and its token stored. */
+{ type: "account_connected"; accountId: AccountId; network: Network; handle: string } | 
+/**
+ *  An account's sign-in stopped working (refresh refused, token revoked): a person must
+ *  reconnect it. Other accounts carry on.
+ */
+{ type: "account_needs_reauth"; accountId: AccountId; network: Network; handle: string; 
+/**  In plain words. */
+reason: string } | 
+/**  A bulk import of accounts finished. */
+{ type: "accounts_imported"; created: number; updated: number } | 
+/**  Sync stored new items (one event per page read, not per item). */
+{ type: "items_arrived"; accountId: AccountId; itemIds: ItemId[] } | 
+/**  Someone changed the triage state of items (status, assignee, tags). */
+{ type: "items_triaged"; itemIds: ItemId[]; change: TriageChange_Serialize; by: PersonId } | 
+/**  Someone added a note to an item. */
+{ type: "note_added"; itemId: ItemId; by: PersonId } | 
+/**  The sync engine's status changed (progress, errors, budgets): the dashboard reloads it. */
+{ type: "sync_changed"; 
+/**  In plain words, when it is an error or a throttle worth showing. */
+message: string | null };
 
 /**  A batch of core events, forwarded to the window as one Tauri event (`core-events`). */
-export type CoreEvents = CoreEvent[];
+export type CoreEvents = CoreEvents_Serialize | CoreEvents_Deserialize;
+
+/**  A batch of core events, forwarded to the window as one Tauri event (`core-events`). */
+export type CoreEvents_Deserialize = CoreEvent_Deserialize[];
+
+/**  A batch of core events, forwarded to the window as one Tauri event (`core-events`). */
+export type CoreEvents_Serialize = CoreEvent_Serialize[];
+
+/**
+ *  An estimate of the X API cost of the reads, at pay-per-use prices.
+ * 
+ *  Which reads count: every post returned by the mentions endpoint is a post read ($0.005) and
+ *  every user object in `includes.users` a user read ($0.010); X charges a resource once per
+ *  24 h, so each is counted once (by id). Empty answers cost nothing. The daily figure
+ *  extrapolates the incremental reads (backfill excluded, it is a one-off) over the time
+ *  observed: `reads / observed content time × 24 h`.
+ */
+export type CostEstimate = {
+	postReads: number,
+	userReads: number,
+	backfillPostReads: number,
+	backfillUserReads: number,
+	/**  Content time observed (seconds of real time × time scale). */
+	observedSeconds: number | null,
+	usdObserved: number | null,
+	usdPerDay: number | null,
+	usdBackfill: number | null,
+};
+
+/**  A recorded decision on a draft. */
+export type Decision = Decision_Serialize | Decision_Deserialize;
+
+/**  One workflow decision on a draft (submit, approve, reject...). */
+export type DecisionId = string;
+
+/**  What a recorded decision was. */
+export type DecisionKind = "submitted" | "resubmitted" | "withdrawn" | "approved" | "rejected" | "changes_requested" | "expired";
+
+/**  A recorded decision on a draft. */
+export type Decision_Deserialize = {
+	id: DecisionId,
+	draftId: DraftId,
+	round: number,
+	/**  `None` for the system (expiry). */
+	personId?: PersonId | null,
+	kind: DecisionKind,
+	/**  The content hash the decision was made on. */
+	contentHash: string,
+	/**  Reason (reject), comment (changes requested). */
+	note?: string | null,
+	/**  For approvals: the lane steps it counted for. */
+	countedFor: LaneStep[],
+	at: string,
+};
+
+/**  A recorded decision on a draft. */
+export type Decision_Serialize = {
+	id: DecisionId,
+	draftId: DraftId,
+	round: number,
+	/**  `None` for the system (expiry). */
+	personId: PersonId | null,
+	kind: DecisionKind,
+	/**  The content hash the decision was made on. */
+	contentHash: string,
+	/**  Reason (reject), comment (changes requested). */
+	note: string | null,
+	/**  For approvals: the lane steps it counted for. */
+	countedFor: LaneStep[],
+	at: string,
+};
+
+/**  What a piece of a text diff is. */
+export type DiffOp = "same" | "added" | "removed";
+
+/**  A run of words in a text diff. */
+export type DiffSpan = {
+	op: DiffOp,
+	text: string,
+};
+
+/**  A draft as it is now (its latest version and its workflow state). */
+export type Draft = Draft_Serialize | Draft_Deserialize;
+
+/**  What the author edits. Saving it makes a new version. */
+export type DraftContent = DraftContent_Serialize | DraftContent_Deserialize;
+
+/**  What the author edits. Saving it makes a new version. */
+export type DraftContent_Deserialize = {
+	text: string,
+	variants?: Variants_Deserialize,
+	media?: MediaAttachment_Deserialize[],
+	targets?: TargetRef[],
+	schedule: Schedule,
+	replyTo?: ReplyTo | null,
+};
+
+/**  What the author edits. Saving it makes a new version. */
+export type DraftContent_Serialize = {
+	text: string,
+	variants: Variants_Serialize,
+	media: MediaAttachment_Serialize[],
+	targets: TargetRef[],
+	schedule: Schedule,
+	replyTo: ReplyTo | null,
+};
+
+/**  A draft (post or reply). */
+export type DraftId = string;
+
+/**  A new post, or a reply to an inbox item. */
+export type DraftKind = "post" | "reply";
+
+/**  Where a draft is in its life. */
+export type DraftState = 
+/**  Being written; not submitted (also after an edit voided a submission or approval). */
+"editing" | 
+/**  Submitted; waiting for approvals. */
+"in_review" | 
+/**  A reviewer asked for changes; the author edits and resubmits. */
+"changes_requested" | 
+/**  Rejected with a reason; the author may edit and resubmit. */
+"rejected" | 
+/**  The author took it back out of review. */
+"withdrawn" | 
+/**  Every approval it needs is in; its outbox entries are queued. */
+"approved" | 
+/**  Not approved by its scheduled time: it did not go out. */
+"expired";
+
+/**  A draft in lists. */
+export type DraftSummary = {
+	id: DraftId,
+	kind: DraftKind,
+	authorId: PersonId,
+	state: DraftState,
+	version: number,
+	/**  The first line of the text (up to 80 characters). */
+	excerpt: string,
+	targetCount: number,
+	updatedAt: string,
+};
+
+/**  One saved version of a draft. */
+export type DraftVersion = DraftVersion_Serialize | DraftVersion_Deserialize;
+
+/**  One saved version of a draft. */
+export type DraftVersion_Deserialize = {
+	draftId: DraftId,
+	version: number,
+	content: DraftContent_Deserialize,
+	targets: ResolvedTarget_Deserialize[],
+	contentHash: string,
+	savedBy: PersonId,
+	savedAt: string,
+};
+
+/**  One saved version of a draft. */
+export type DraftVersion_Serialize = {
+	draftId: DraftId,
+	version: number,
+	content: DraftContent_Serialize,
+	targets: ResolvedTarget_Serialize[],
+	contentHash: string,
+	savedBy: PersonId,
+	savedAt: string,
+};
+
+/**  A draft as it is now (its latest version and its workflow state). */
+export type Draft_Deserialize = {
+	id: DraftId,
+	kind: DraftKind,
+	authorId: PersonId,
+	state: DraftState,
+	/**  The latest version number (1 for the first save). */
+	version: number,
+	/**  The submission round (0 before the first submission; +1 on every submission). */
+	round: number,
+	content: DraftContent_Deserialize,
+	targets: ResolvedTarget_Deserialize[],
+	/**  SHA-256 (hex) of the canonical encoding of the content, resolved targets and schedule. */
+	contentHash: string,
+	/**  The hash that was approved, once approved. */
+	approvedHash?: string | null,
+	/**  The last reason or comment given with a rejection or change request. */
+	stateNote?: string | null,
+	createdAt: string,
+	updatedAt: string,
+	/**  Bumped on every change (optimistic concurrency between windows and processes). */
+	rev: number,
+};
+
+/**  A draft as it is now (its latest version and its workflow state). */
+export type Draft_Serialize = {
+	id: DraftId,
+	kind: DraftKind,
+	authorId: PersonId,
+	state: DraftState,
+	/**  The latest version number (1 for the first save). */
+	version: number,
+	/**  The submission round (0 before the first submission; +1 on every submission). */
+	round: number,
+	content: DraftContent_Serialize,
+	targets: ResolvedTarget_Serialize[],
+	/**  SHA-256 (hex) of the canonical encoding of the content, resolved targets and schedule. */
+	contentHash: string,
+	/**  The hash that was approved, once approved. */
+	approvedHash: string | null,
+	/**  The last reason or comment given with a rejection or change request. */
+	stateNote: string | null,
+	createdAt: string,
+	updatedAt: string,
+	/**  Bumped on every change (optimistic concurrency between windows and processes). */
+	rev: number,
+};
+
+/**  Mentions, hashtags and links found in an item's text (stored as JSON). */
+export type Entities = Entities_Serialize | Entities_Deserialize;
+
+/**  Mentions, hashtags and links found in an item's text (stored as JSON). */
+export type Entities_Deserialize = {
+	/**  Handles without `@`. */
+	mentions?: string[],
+	/**  Hashtags without `#`. */
+	hashtags?: string[],
+	/**  Expanded URLs. */
+	urls?: string[],
+};
+
+/**  Mentions, hashtags and links found in an item's text (stored as JSON). */
+export type Entities_Serialize = {
+	/**  Handles without `@`. */
+	mentions: string[],
+	/**  Hashtags without `#`. */
+	hashtags: string[],
+	/**  Expanded URLs. */
+	urls: string[],
+};
 
 /**
  *  The closed set of error codes the UI switches on. Never match on messages.
@@ -65,10 +918,950 @@ export type ErrorCode =
 /**  A bug or an unexpected state. The message is for the logs and a bug report. */
 "internal";
 
+/**  The length of a text by Facebook's rules. */
+export type FacebookCount = FacebookCount_Serialize | FacebookCount_Deserialize;
+
+/**  The length of a text by Facebook's rules. */
+export type FacebookCount_Deserialize = {
+	/**  Characters (Unicode scalar values). */
+	length: number,
+	/**  63,206 for a Page post, 8,000 for a comment reply. */
+	maxLength: number,
+	/**  The part over the limit, to highlight (UTF-16, inclusive), if any. */
+	overLimit?: Utf16Span | null,
+};
+
+/**  The length of a text by Facebook's rules. */
+export type FacebookCount_Serialize = {
+	/**  Characters (Unicode scalar values). */
+	length: number,
+	/**  63,206 for a Page post, 8,000 for a comment reply. */
+	maxLength: number,
+	/**  The part over the limit, to highlight (UTF-16, inclusive), if any. */
+	overLimit: Utf16Span | null,
+};
+
+/**  One field that differs between two versions. */
+export type FieldChange = FieldChange_Serialize | FieldChange_Deserialize;
+
+/**  One field that differs between two versions. */
+export type FieldChange_Deserialize = {
+	/**  `text`, `variants.x`, `variants.facebook`, `media`, `targets`, `schedule`, `replyTo`. */
+	field: string,
+	before?: string | null,
+	after?: string | null,
+	/**  For texts: a word-level diff. */
+	spans: DiffSpan[],
+};
+
+/**  One field that differs between two versions. */
+export type FieldChange_Serialize = {
+	/**  `text`, `variants.x`, `variants.facebook`, `media`, `targets`, `schedule`, `replyTo`. */
+	field: string,
+	before: string | null,
+	after: string | null,
+	/**  For texts: a word-level diff. */
+	spans: DiffSpan[],
+};
+
+/**  CSV or JSON. */
+export type FileFormat = "csv" | "json";
+
+/**  A node of the group tree. */
+export type Group = Group_Serialize | Group_Deserialize;
+
+/**  One group's line of the activity chart. */
+export type GroupActivity = GroupActivity_Serialize | GroupActivity_Deserialize;
+
+/**  One group's line of the activity chart. */
+export type GroupActivity_Deserialize = {
+	groupId: GroupId,
+	name: string,
+	/**  Items that arrived in each bucket of [`ActivityReport::buckets`]. */
+	counts: number[],
+	total: number,
+	/**  Of those, marked done. */
+	handled: number,
+	/**  Of those, still new or open. */
+	waiting: number,
+	/**  Time from arrival to done of the handled ones (seconds): median and 90th percentile. */
+	medianHandleSeconds?: number | null,
+	p90HandleSeconds?: number | null,
+};
+
+/**  One group's line of the activity chart. */
+export type GroupActivity_Serialize = {
+	groupId: GroupId,
+	name: string,
+	/**  Items that arrived in each bucket of [`ActivityReport::buckets`]. */
+	counts: number[],
+	total: number,
+	/**  Of those, marked done. */
+	handled: number,
+	/**  Of those, still new or open. */
+	waiting: number,
+	/**  Time from arrival to done of the handled ones (seconds): median and 90th percentile. */
+	medianHandleSeconds: number | null,
+	p90HandleSeconds: number | null,
+};
+
+/**  Unread and `open` counts of a group, including all of its descendants' accounts. */
+export type GroupCounts = {
+	groupId: GroupId,
+	unread: number,
+	open: number,
+};
+
+/**  A node of the group tree (region, embassy, "Ministers"...). */
+export type GroupId = string;
+
+/**
+ *  What kind of node a group is. Free-form trees are allowed; the kind is for display and
+ *  filtering.
+ */
+export type GroupKind = "region" | "post" | "ministers" | "ambassadors" | "other";
+
+/**  A group with its children, for the tree view. */
+export type GroupNode = GroupNode_Serialize | GroupNode_Deserialize;
+
+/**  A group with its children, for the tree view. */
+export type GroupNode_Deserialize = {
+	group: Group_Deserialize,
+	children: GroupNode_Deserialize[],
+};
+
+/**  A group with its children, for the tree view. */
+export type GroupNode_Serialize = {
+	group: Group_Serialize,
+	children: GroupNode_Serialize[],
+};
+
+/**  A node of the group tree. */
+export type Group_Deserialize = {
+	id: GroupId,
+	name: string,
+	kind: GroupKind,
+	parentId?: GroupId | null,
+};
+
+/**  A node of the group tree. */
+export type Group_Serialize = {
+	id: GroupId,
+	name: string,
+	kind: GroupKind,
+	parentId: GroupId | null,
+};
+
+/**  One entry the pause held. */
+export type HeldEntry = HeldEntry_Serialize | HeldEntry_Deserialize;
+
+/**  One entry the pause held. */
+export type HeldEntry_Deserialize = {
+	entry: OutboxEntry_Deserialize,
+	outcome: HeldOutcome,
+};
+
+/**  One entry the pause held. */
+export type HeldEntry_Serialize = {
+	entry: OutboxEntry_Serialize,
+	outcome: HeldOutcome,
+};
+
+/**  What a resume did with an entry the pause held. */
+export type HeldOutcome = 
+/**  Its time is still ahead: back in the queue. */
+"requeued" | 
+/**
+ *  Its time passed during the pause: it stays held until someone releases (sends now) or
+ *  cancels it, so nothing goes out late without a person deciding.
+ */
+"still_held_past_time" | 
+/**  Another pause still covers its account. */
+"still_paused";
+
+/**  Why an outbox entry is held. */
+export type HoldReason = 
+/**  A crisis pause covers its account (`held_by` names it). */
+"pause" | 
+/**
+ *  The publisher got to it too long after its scheduled time (the app was closed, a pause
+ *  just ended): it goes out only if a person releases it.
+ */
+"late" | 
+/**
+ *  Its account's sign-in stopped working; it goes back in the queue once the account is
+ *  reconnected.
+ */
+"needs_reauth";
+
+/**  A problem with one row (`row` is the CSV line number, or the JSON entry number, from 1). */
+export type ImportProblem = {
+	row: number,
+	field: string,
+	message: string,
+};
+
+/**  What an import did (or, when `problems` is not empty, why it did nothing). */
+export type ImportReport = {
+	/**  The file was valid and was imported. */
+	applied: boolean,
+	rows: number,
+	created: number,
+	updated: number,
+	groupsCreated: number,
+	avatarsCached: number,
+	/**  Every problem of an invalid file (nothing was imported). */
+	problems: ImportProblem[],
+	/**  Avatars that could not be fetched (the accounts were imported without them). */
+	avatarProblems: ImportProblem[],
+};
+
+/**
+ *  An inbox filter. Every field narrows the result (they are AND-ed); a list field matches any
+ *  of its values; an empty list or `None` does not filter.
+ */
+export type InboxFilter = InboxFilter_Serialize | InboxFilter_Deserialize;
+
+/**
+ *  An inbox filter. Every field narrows the result (they are AND-ed); a list field matches any
+ *  of its values; an empty list or `None` does not filter.
+ */
+export type InboxFilter_Deserialize = {
+	networks?: Network[],
+	accountIds?: AccountId[],
+	/**  Groups, each including all of its descendants. */
+	groupIds?: GroupId[],
+	kinds?: ItemKind[],
+	statuses?: TriageStatus[],
+	assignee?: AssigneeFilter | null,
+	/**  Items carrying any of these tags. */
+	tags?: string[],
+	/**  BCP 47 primary language subtags as stored (`ar`, `zh`, `en`...). */
+	languages?: string[],
+	/**  Created at or after. */
+	since?: string | null,
+	/**  Created strictly before. */
+	until?: string | null,
+	/**
+	 *  Full-text query: words (all must match), `"quoted phrases"`, `prefix*`, `-excluded`,
+	 *  `#hashtags` and `@handles`.
+	 */
+	search?: string | null,
+	/**  Show items the network reported deleted (hidden by default). */
+	includeDeleted?: boolean,
+};
+
+/**
+ *  An inbox filter. Every field narrows the result (they are AND-ed); a list field matches any
+ *  of its values; an empty list or `None` does not filter.
+ */
+export type InboxFilter_Serialize = {
+	networks: Network[],
+	accountIds: AccountId[],
+	/**  Groups, each including all of its descendants. */
+	groupIds: GroupId[],
+	kinds: ItemKind[],
+	statuses: TriageStatus[],
+	assignee: AssigneeFilter | null,
+	/**  Items carrying any of these tags. */
+	tags: string[],
+	/**  BCP 47 primary language subtags as stored (`ar`, `zh`, `en`...). */
+	languages: string[],
+	/**  Created at or after. */
+	since: string | null,
+	/**  Created strictly before. */
+	until: string | null,
+	/**
+	 *  Full-text query: words (all must match), `"quoted phrases"`, `prefix*`, `-excluded`,
+	 *  `#hashtags` and `@handles`.
+	 */
+	search: string | null,
+	/**  Show items the network reported deleted (hidden by default). */
+	includeDeleted: boolean,
+};
+
+/**  An item in the inbox (list rows and details). */
+export type InboxItem = InboxItem_Serialize | InboxItem_Deserialize;
+
+/**  An item in the inbox (list rows and details). */
+export type InboxItem_Deserialize = {
+	id: ItemId,
+	accountId: AccountId,
+	network: Network,
+	kind: ItemKind,
+	externalId: string,
+	author: ItemAuthor_Deserialize,
+	text: string,
+	language?: string | null,
+	createdAt: string,
+	editedAt?: string | null,
+	conversationId?: string | null,
+	inReplyTo?: string | null,
+	permalink?: string | null,
+	entities: Entities_Deserialize,
+	deleted: boolean,
+	status: TriageStatus,
+	assigneeId?: PersonId | null,
+	tags: string[],
+};
+
+/**  An item in the inbox (list rows and details). */
+export type InboxItem_Serialize = {
+	id: ItemId,
+	accountId: AccountId,
+	network: Network,
+	kind: ItemKind,
+	externalId: string,
+	author: ItemAuthor_Serialize,
+	text: string,
+	language: string | null,
+	createdAt: string,
+	editedAt: string | null,
+	conversationId: string | null,
+	inReplyTo: string | null,
+	permalink: string | null,
+	entities: Entities_Serialize,
+	deleted: boolean,
+	status: TriageStatus,
+	assigneeId: PersonId | null,
+	tags: string[],
+};
+
+/**  One page of the inbox, newest first. */
+export type InboxPage = InboxPage_Serialize | InboxPage_Deserialize;
+
+/**  One page of the inbox, newest first. */
+export type InboxPage_Deserialize = {
+	items: InboxItem_Deserialize[],
+	/**  Pass back to get the next (older) page; `None` at the end. */
+	nextCursor?: string | null,
+};
+
+/**  One page of the inbox, newest first. */
+export type InboxPage_Serialize = {
+	items: InboxItem_Serialize[],
+	/**  Pass back to get the next (older) page; `None` at the end. */
+	nextCursor: string | null,
+};
+
+/**  A named inbox filter. */
+export type InboxView = InboxView_Serialize | InboxView_Deserialize;
+
+/**  A named inbox filter. */
+export type InboxView_Deserialize = {
+	/**  UUIDv7, as a string. */
+	id: string,
+	name: string,
+	filter: InboxFilter_Deserialize,
+	/**
+	 *  A moving time window ("the last 24 hours"), applied as `since` when the view is opened;
+	 *  the filter's own `since`/`until` are fixed instants.
+	 */
+	sinceHours?: number | null,
+	updatedAt: string,
+};
+
+/**  A named inbox filter. */
+export type InboxView_Serialize = {
+	/**  UUIDv7, as a string. */
+	id: string,
+	name: string,
+	filter: InboxFilter_Serialize,
+	/**
+	 *  A moving time window ("the last 24 hours"), applied as `since` when the view is opened;
+	 *  the filter's own `since`/`until` are fixed instants.
+	 */
+	sinceHours: number | null,
+	updatedAt: string,
+};
+
 /**  The error value every command returns to the UI. */
 export type IpcError = {
 	code: ErrorCode,
 	message: string,
+};
+
+/**  Who wrote an item, as the network names them. */
+export type ItemAuthor = ItemAuthor_Serialize | ItemAuthor_Deserialize;
+
+/**  Who wrote an item, as the network names them. */
+export type ItemAuthor_Deserialize = {
+	externalId: string,
+	/**  X @handle without `@`; Facebook has none for most people. */
+	handle?: string | null,
+	displayName?: string | null,
+};
+
+/**  Who wrote an item, as the network names them. */
+export type ItemAuthor_Serialize = {
+	externalId: string,
+	/**  X @handle without `@`; Facebook has none for most people. */
+	handle: string | null,
+	displayName: string | null,
+};
+
+/**
+ *  The public id of an inbox item: a UUIDv5 of `(account id, network-native id)`, so the same
+ *  item has the same id on every machine. `chancery_store::item_id` computes it.
+ */
+export type ItemId = string;
+
+/**  What an inbox item is. */
+export type ItemKind = "x_mention" | "x_reply" | "fb_comment" | "fb_visitor_post" | "fb_tagged_post" | "fb_message";
+
+/**  One lane: a policy-owning group and the draft's accounts under it. */
+export type LaneStatus = LaneStatus_Serialize | LaneStatus_Deserialize;
+
+/**  One lane: a policy-owning group and the draft's accounts under it. */
+export type LaneStatus_Deserialize = {
+	/**
+	 *  The group that owns the policy. For accounts with no policy anywhere up their tree it
+	 *  is the top of their tree, where the workspace default applies (`workspaceDefault`).
+	 */
+	groupId?: GroupId | null,
+	groupName: string,
+	scope: ApprovalScope,
+	accounts: AccountId[],
+	steps: StepStatus[],
+	/**
+	 *  No group up the tree has a policy: the workspace default (one approver, any) applies.
+	 *  Only a policy an admin sets explicitly (scope `none` included) replaces it.
+	 */
+	workspaceDefault?: boolean,
+	/**  The first incomplete step, if any. */
+	currentStep?: number | null,
+	complete: boolean,
+};
+
+/**  One lane: a policy-owning group and the draft's accounts under it. */
+export type LaneStatus_Serialize = {
+	/**
+	 *  The group that owns the policy. For accounts with no policy anywhere up their tree it
+	 *  is the top of their tree, where the workspace default applies (`workspaceDefault`).
+	 */
+	groupId: GroupId | null,
+	groupName: string,
+	scope: ApprovalScope,
+	accounts: AccountId[],
+	steps: StepStatus[],
+	/**
+	 *  No group up the tree has a policy: the workspace default (one approver, any) applies.
+	 *  Only a policy an admin sets explicitly (scope `none` included) replaces it.
+	 */
+	workspaceDefault: boolean,
+	/**  The first incomplete step, if any. */
+	currentStep: number | null,
+	complete: boolean,
+};
+
+/**  A step of a lane an approval counted for. */
+export type LaneStep = {
+	/**  The policy-owning group (the lane). */
+	lane: GroupId,
+	/**  0-based step index. */
+	step: number,
+};
+
+/**  Request times of the last `window`, for the dashboard's response-time chart. */
+export type LatencyReport = LatencyReport_Serialize | LatencyReport_Deserialize;
+
+/**  Request times of the last `window`, for the dashboard's response-time chart. */
+export type LatencyReport_Deserialize = {
+	at: string,
+	bucketSeconds: number,
+	/**  Start of each bucket, oldest first. */
+	buckets: string[],
+	networks: NetworkLatency_Deserialize[],
+};
+
+/**  Request times of the last `window`, for the dashboard's response-time chart. */
+export type LatencyReport_Serialize = {
+	at: string,
+	bucketSeconds: number,
+	/**  Start of each bucket, oldest first. */
+	buckets: string[],
+	networks: NetworkLatency_Serialize[],
+};
+
+/**  Percentiles of a set of request times (milliseconds). */
+export type LatencyStats = LatencyStats_Serialize | LatencyStats_Deserialize;
+
+/**  Percentiles of a set of request times (milliseconds). */
+export type LatencyStats_Deserialize = {
+	count: number,
+	p50?: number | null,
+	p90?: number | null,
+	p99?: number | null,
+	max?: number | null,
+};
+
+/**  Percentiles of a set of request times (milliseconds). */
+export type LatencyStats_Serialize = {
+	count: number,
+	p50: number | null,
+	p90: number | null,
+	p99: number | null,
+	max: number | null,
+};
+
+/**
+ *  An image attached to a draft: a local file, identified by the SHA-256 of its bytes. The
+ *  upload happens at publish time; if the file changes or disappears before then, validation
+ *  says so.
+ */
+export type MediaAttachment = MediaAttachment_Serialize | MediaAttachment_Deserialize;
+
+/**
+ *  An image attached to a draft: a local file, identified by the SHA-256 of its bytes. The
+ *  upload happens at publish time; if the file changes or disappears before then, validation
+ *  says so.
+ */
+export type MediaAttachment_Deserialize = {
+	path: string,
+	/**  Lower-case hex SHA-256 of the file's bytes when attached. */
+	sha256: string,
+	/**  Detected from the bytes, e.g. `image/png`. */
+	mimeType: string,
+	sizeBytes: number,
+	altText?: string | null,
+};
+
+/**
+ *  An image attached to a draft: a local file, identified by the SHA-256 of its bytes. The
+ *  upload happens at publish time; if the file changes or disappears before then, validation
+ *  says so.
+ */
+export type MediaAttachment_Serialize = {
+	path: string,
+	/**  Lower-case hex SHA-256 of the file's bytes when attached. */
+	sha256: string,
+	/**  Detected from the bytes, e.g. `image/png`. */
+	mimeType: string,
+	sizeBytes: number,
+	altText: string | null,
+};
+
+/**  The social network an account or item belongs to. */
+export type Network = "x" | "facebook";
+
+/**  One network's request times: overall in the window and per bucket. */
+export type NetworkLatency = NetworkLatency_Serialize | NetworkLatency_Deserialize;
+
+/**  One network's request times: overall in the window and per bucket. */
+export type NetworkLatency_Deserialize = {
+	network: Network,
+	overall: LatencyStats_Deserialize,
+	/**  One entry per bucket of [`LatencyReport::buckets`]. */
+	series: LatencyStats_Deserialize[],
+};
+
+/**  One network's request times: overall in the window and per bucket. */
+export type NetworkLatency_Serialize = {
+	network: Network,
+	overall: LatencyStats_Serialize,
+	/**  One entry per bucket of [`LatencyReport::buckets`]. */
+	series: LatencyStats_Serialize[],
+};
+
+/**  Counters since the engine started, per network. */
+export type NetworkTotals = {
+	requests: number,
+	items: number,
+	errors: number,
+	/**  X 429s and Graph throttle errors. */
+	throttled: number,
+	quarantined: number,
+	/**  Time spent waiting for answers (ms, summed over requests). */
+	busyMs: number,
+};
+
+/**  A triage note on an item. */
+export type Note = {
+	id: NoteId,
+	itemId: ItemId,
+	authorId: PersonId,
+	text: string,
+	createdAt: string,
+};
+
+/**  The id of a triage note (UUIDv7: notes will be shared by a team workspace). */
+export type NoteId = string;
+
+/**  One post to one account. */
+export type OutboxEntry = OutboxEntry_Serialize | OutboxEntry_Deserialize;
+
+/**  One post to one account. */
+export type OutboxEntry_Deserialize = {
+	id: OutboxId,
+	draftId: DraftId,
+	/**  The draft version that was approved (what is sent). */
+	draftVersion: number,
+	accountId: AccountId,
+	network: Network,
+	/**  The approved content hash; the publisher checks the content it sends still has it. */
+	contentHash: string,
+	/**  Not before this instant (the approval time for "now"). */
+	sendAt: string,
+	state: OutboxState,
+	attempts: number,
+	/**  The last error in plain words. */
+	lastError?: string | null,
+	/**  When the current or last send attempt started. */
+	attemptStartedAt?: string | null,
+	/**  The network's id of the post, once sent. */
+	externalPostId?: string | null,
+	sentAt?: string | null,
+	/**  The pause holding it (state `held`, reason `pause`). */
+	heldBy?: PauseId | null,
+	/**  Why it is held (state `held`); `None` otherwise. */
+	holdReason?: HoldReason | null,
+	/**
+	 *  When it was meant to go out: its scheduled time (the approval time for "now"), or when
+	 *  a person released it. Retries do not move it; the publisher's lateness rule measures
+	 *  from it.
+	 */
+	scheduledAt: string,
+	createdAt: string,
+	updatedAt: string,
+};
+
+/**  One post to one account. */
+export type OutboxEntry_Serialize = {
+	id: OutboxId,
+	draftId: DraftId,
+	/**  The draft version that was approved (what is sent). */
+	draftVersion: number,
+	accountId: AccountId,
+	network: Network,
+	/**  The approved content hash; the publisher checks the content it sends still has it. */
+	contentHash: string,
+	/**  Not before this instant (the approval time for "now"). */
+	sendAt: string,
+	state: OutboxState,
+	attempts: number,
+	/**  The last error in plain words. */
+	lastError: string | null,
+	/**  When the current or last send attempt started. */
+	attemptStartedAt: string | null,
+	/**  The network's id of the post, once sent. */
+	externalPostId: string | null,
+	sentAt: string | null,
+	/**  The pause holding it (state `held`, reason `pause`). */
+	heldBy: PauseId | null,
+	/**  Why it is held (state `held`); `None` otherwise. */
+	holdReason: HoldReason | null,
+	/**
+	 *  When it was meant to go out: its scheduled time (the approval time for "now"), or when
+	 *  a person released it. Retries do not move it; the publisher's lateness rule measures
+	 *  from it.
+	 */
+	scheduledAt: string,
+	createdAt: string,
+	updatedAt: string,
+};
+
+/**  One (draft, target account) entry of the outbox. */
+export type OutboxId = string;
+
+/**
+ *  Where an outbox entry is.
+ * 
+ *  ```text
+ *  queued --claim--> sending --sent--> sent
+ *    |  ^               |  \--failed (retryable)--> queued (attempt counted)
+ *    |  |               |  \--failed (final)------> failed
+ *    |  release         \--crash: stays `sending`; reconcile -> sent | queued
+ *    v  |
+ *   held (a pause covers the account; or, set by the publisher: the post is too late, or
+ *         its account must be reconnected)  queued|held --cancel--> cancelled
+ *  ```
+ */
+export type OutboxState = 
+/**  Waiting for its time (or due). */
+"queued" | 
+/**
+ *  It does not go out until released: a crisis pause covers its account, it is too late
+ *  to go out without a person deciding, or its account must be reconnected (see
+ *  [`OutboxEntry::hold_reason`]).
+ */
+"held" | 
+/**
+ *  A publisher claimed it and is sending. An entry left here with no outcome means the
+ *  app stopped mid-send: reconcile before any retry.
+ */
+"sending" | "sent" | 
+/**  Gave up (the error says why). */
+"failed" | 
+/**  Taken out of the queue by a person (or by an edit of the draft). */
+"cancelled";
+
+/**  A crisis pause: nothing it covers leaves while it is on. */
+export type Pause = Pause_Serialize | Pause_Deserialize;
+
+/**  A crisis pause. */
+export type PauseId = string;
+
+/**  What a pause covers. */
+export type PauseScope = 
+/**  Every account. */
+{ kind: "all" } | 
+/**  Every account of a group and of its descendants. */
+{ kind: "group"; id: GroupId } | 
+/**  One account. */
+{ kind: "account"; id: AccountId };
+
+/**  A crisis pause: nothing it covers leaves while it is on. */
+export type Pause_Deserialize = {
+	id: PauseId,
+	scope: PauseScope,
+	reason: string,
+	startedBy: PersonId,
+	startedAt: string,
+	/**  Ends by itself at this instant, if set. */
+	until?: string | null,
+	endedAt?: string | null,
+	/**  `None` when it ended by itself (`until`). */
+	endedBy?: PersonId | null,
+};
+
+/**  A crisis pause: nothing it covers leaves while it is on. */
+export type Pause_Serialize = {
+	id: PauseId,
+	scope: PauseScope,
+	reason: string,
+	startedBy: PersonId,
+	startedAt: string,
+	/**  Ends by itself at this instant, if set. */
+	until: string | null,
+	endedAt: string | null,
+	/**  `None` when it ended by itself (`until`). */
+	endedBy: PersonId | null,
+};
+
+/**  A person. Deactivated people keep their history (notes, assignments) but cannot act. */
+export type Person = {
+	id: PersonId,
+	displayName: string,
+	email: string,
+	active: boolean,
+};
+
+/**  A person using Chancery (officer, reviewer, approver, admin). */
+export type PersonId = string;
+
+/**  A person as the sign-in screen and the people pickers show them. */
+export type PersonSummary = {
+	person: Person,
+	roles: RoleOnGroup[],
+};
+
+/**  One thing wrong with (or worth knowing about) a draft, for one target or for all. */
+export type Problem = Problem_Serialize | Problem_Deserialize;
+
+/**
+ *  What kind of problem (for the UI to pick an icon or a fix-it action; the message says it
+ *  in words).
+ */
+export type ProblemCode = "text_empty" | "text_too_long" | "invalid_characters" | "no_targets" | "target_missing" | "targets_changed" | "needs_reauth" | "not_connected" | "too_many_images" | "image_too_large" | "image_type" | "image_missing" | "image_changed" | "reply_not_summoned" | "reply_target_mismatch" | "local_time_does_not_exist" | "local_time_ambiguous" | "unknown_time_zone" | "schedule_in_past" | "no_role_on_target" | "no_approver_available";
+
+/**  One thing wrong with (or worth knowing about) a draft, for one target or for all. */
+export type Problem_Deserialize = {
+	severity: Severity,
+	code: ProblemCode,
+	/**  The account concerned, if it is about one. */
+	accountId?: AccountId | null,
+	/**  Plain words, naming the account, e.g. "@EmbassyParis: 297/280". */
+	message: string,
+	/**  The part of the text concerned (UTF-16, inclusive), for highlighting. */
+	range?: Utf16Span | null,
+};
+
+/**  One thing wrong with (or worth knowing about) a draft, for one target or for all. */
+export type Problem_Serialize = {
+	severity: Severity,
+	code: ProblemCode,
+	/**  The account concerned, if it is about one. */
+	accountId: AccountId | null,
+	/**  Plain words, naming the account, e.g. "@EmbassyParis: 297/280". */
+	message: string,
+	/**  The part of the text concerned (UTF-16, inclusive), for highlighting. */
+	range: Utf16Span | null,
+};
+
+/**  A draft waiting for the signed-in person, with where its approval stands. */
+export type QueueEntry = QueueEntry_Serialize | QueueEntry_Deserialize;
+
+/**  A draft waiting for the signed-in person, with where its approval stands. */
+export type QueueEntry_Deserialize = {
+	draft: DraftSummary,
+	authorName: string,
+	status: ApprovalStatus_Deserialize,
+};
+
+/**  A draft waiting for the signed-in person, with where its approval stands. */
+export type QueueEntry_Serialize = {
+	draft: DraftSummary,
+	authorName: string,
+	status: ApprovalStatus_Serialize,
+};
+
+/**  The inbox item a reply answers. */
+export type ReplyTo = {
+	itemId: ItemId,
+	/**  The account the item arrived on (the reply is sent from it). */
+	accountId: AccountId,
+	network: Network,
+	/**  The network's id of the post or comment being answered. */
+	externalId: string,
+};
+
+/**  One account a draft goes to, resolved from the targets when the draft was saved. */
+export type ResolvedTarget = ResolvedTarget_Serialize | ResolvedTarget_Deserialize;
+
+/**  One account a draft goes to, resolved from the targets when the draft was saved. */
+export type ResolvedTarget_Deserialize = {
+	accountId: AccountId,
+	network: Network,
+	handle: string,
+	groupId: GroupId,
+	timeZone: string,
+	/**
+	 *  When it goes out; `None` for "as soon as approved" (or when the schedule could not be
+	 *  resolved, see `scheduleProblem`).
+	 */
+	sendAt?: string | null,
+	/**
+	 *  A note about the schedule in this account's zone (an ambiguous local time and which
+	 *  instant was chosen).
+	 */
+	scheduleNote?: string | null,
+	/**
+	 *  Why the schedule could not be resolved for this account (a local time that does not
+	 *  exist there, an unknown time zone).
+	 */
+	scheduleProblem?: string | null,
+};
+
+/**  One account a draft goes to, resolved from the targets when the draft was saved. */
+export type ResolvedTarget_Serialize = {
+	accountId: AccountId,
+	network: Network,
+	handle: string,
+	groupId: GroupId,
+	timeZone: string,
+	/**
+	 *  When it goes out; `None` for "as soon as approved" (or when the schedule could not be
+	 *  resolved, see `scheduleProblem`).
+	 */
+	sendAt: string | null,
+	/**
+	 *  A note about the schedule in this account's zone (an ambiguous local time and which
+	 *  instant was chosen).
+	 */
+	scheduleNote: string | null,
+	/**
+	 *  Why the schedule could not be resolved for this account (a local time that does not
+	 *  exist there, an unknown time zone).
+	 */
+	scheduleProblem: string | null,
+};
+
+/**  The result of resuming: the pause and everything it held. */
+export type ResumeReport = ResumeReport_Serialize | ResumeReport_Deserialize;
+
+/**  The result of resuming: the pause and everything it held. */
+export type ResumeReport_Deserialize = {
+	pause: Pause_Deserialize,
+	held: HeldEntry_Deserialize[],
+};
+
+/**  The result of resuming: the pause and everything it held. */
+export type ResumeReport_Serialize = {
+	pause: Pause_Serialize,
+	held: HeldEntry_Serialize[],
+};
+
+/**  What a person may do in a group (and, through inheritance, in all of its descendants). */
+export type Role = "officer" | "reviewer" | "approver" | "admin";
+
+/**  A role a person holds, and on which group (it applies to that group's descendants too). */
+export type RoleOnGroup = {
+	role: Role,
+	groupId: GroupId,
+	groupName: string,
+};
+
+/**  When a draft goes out (once approved). */
+export type Schedule = 
+/**  As soon as it is approved. */
+{ kind: "now" } | 
+/**
+ *  A wall-clock time in each target account's own time zone (e.g. 09:00 in Paris and
+ *  09:00 in Tokyo).
+ */
+{ kind: "local_time"; local: string } | 
+/**  One instant for every target. */
+{ kind: "at"; instant: string };
+
+/**  The signed-in person. */
+export type Session = {
+	person: Person,
+	roles: RoleOnGroup[],
+	/**  Holds a reviewer or approver role somewhere (shows the approvals queue). */
+	canReview: boolean,
+	/**  Holds the admin role somewhere (accounts, policies). */
+	isAdmin: boolean,
+};
+
+/**  How bad a problem is. */
+export type Severity = 
+/**  Blocks submission. */
+"error" | 
+/**  Worth reading; does not block. */
+"warning";
+
+/**  Whether one approver of a step is enough, or every eligible person must approve. */
+export type StepMode = "any" | "all";
+
+/**  A step of a lane as it stands. */
+export type StepStatus = {
+	role: Role,
+	mode: StepMode,
+	/**
+	 *  Who may approve it (holding the role on the lane's group or an ancestor, active, not
+	 *  the author).
+	 */
+	eligible: PersonId[],
+	/**  Who approved it in this round, on the current content. */
+	approvedBy: PersonId[],
+	complete: boolean,
+};
+
+/**  What the desktop dashboard shows about sync. */
+export type SyncStatus = SyncStatus_Serialize | SyncStatus_Deserialize;
+
+/**  What the desktop dashboard shows about sync. */
+export type SyncStatus_Deserialize = {
+	at: string,
+	running: boolean,
+	accounts: AccountStatus_Deserialize[],
+	budgets: BudgetStatus_Deserialize[],
+	totals: SyncTotals,
+};
+
+/**  What the desktop dashboard shows about sync. */
+export type SyncStatus_Serialize = {
+	at: string,
+	running: boolean,
+	accounts: AccountStatus_Serialize[],
+	budgets: BudgetStatus_Serialize[],
+	totals: SyncTotals,
+};
+
+export type SyncTotals = {
+	x: NetworkTotals,
+	facebook: NetworkTotals,
+	cost: CostEstimate,
 };
 
 /**  The app's self-description and start-up checks. */
@@ -78,6 +1871,221 @@ export type SystemCheck = {
 	/**  The keyring service name this workspace's credentials are stored under. */
 	keyringService: string,
 	keychain: CheckOutcome,
+};
+
+/**  A tag and how many items carry it. */
+export type TagCount = {
+	tag: string,
+	count: number,
+};
+
+/**
+ *  What a draft is addressed to: one account, or a group (every account in it and in its
+ *  descendants, resolved when the draft is saved).
+ */
+export type TargetRef = { kind: "account"; id: AccountId } | { kind: "group"; id: GroupId };
+
+/**  The conversation an item belongs to, oldest first, as far as it is in the cache. */
+export type Thread = Thread_Serialize | Thread_Deserialize;
+
+/**  One item of a thread. */
+export type ThreadEntry = ThreadEntry_Serialize | ThreadEntry_Deserialize;
+
+/**  One item of a thread. */
+export type ThreadEntry_Deserialize = {
+	item: InboxItem_Deserialize,
+	/**  Written by one of our own accounts on that network. */
+	isOurs: boolean,
+};
+
+/**  One item of a thread. */
+export type ThreadEntry_Serialize = {
+	item: InboxItem_Serialize,
+	/**  Written by one of our own accounts on that network. */
+	isOurs: boolean,
+};
+
+/**  The conversation an item belongs to, oldest first, as far as it is in the cache. */
+export type Thread_Deserialize = {
+	network: Network,
+	conversationId?: string | null,
+	entries: ThreadEntry_Deserialize[],
+};
+
+/**  The conversation an item belongs to, oldest first, as far as it is in the cache. */
+export type Thread_Serialize = {
+	network: Network,
+	conversationId: string | null,
+	entries: ThreadEntry_Serialize[],
+};
+
+/**  The health of an account's token. The token itself is never stored here. */
+export type TokenHealth = TokenHealth_Serialize | TokenHealth_Deserialize;
+
+/**  The health of an account's token. The token itself is never stored here. */
+export type TokenHealth_Deserialize = {
+	status: TokenStatus,
+	accessExpiresAt?: string | null,
+	lastRefreshAt?: string | null,
+	/**  The last error in plain words, if the last use or refresh failed. */
+	lastError?: string | null,
+};
+
+/**  The health of an account's token. The token itself is never stored here. */
+export type TokenHealth_Serialize = {
+	status: TokenStatus,
+	accessExpiresAt: string | null,
+	lastRefreshAt: string | null,
+	/**  The last error in plain words, if the last use or refresh failed. */
+	lastError: string | null,
+};
+
+/**  Whether the account's token (kept in the keyring) works. */
+export type TokenStatus = "connected" | "needs_reauth" | "disconnected";
+
+/**  A triage change applied to one or many items. */
+export type TriageChange = TriageChange_Serialize | TriageChange_Deserialize;
+
+/**  A triage change applied to one or many items. */
+export type TriageChange_Deserialize = { kind: "set_status"; status: TriageStatus } | { kind: "assign"; person_id?: PersonId | null } | { kind: "tag"; tag: string } | { kind: "untag"; tag: string };
+
+/**  A triage change applied to one or many items. */
+export type TriageChange_Serialize = { kind: "set_status"; status: TriageStatus } | { kind: "assign"; person_id: PersonId | null } | { kind: "tag"; tag: string } | { kind: "untag"; tag: string };
+
+/**  The result of a bulk triage change. */
+export type TriageOutcome = {
+	/**  Items whose state actually changed. */
+	changed: number,
+	/**  Ids that are not in the cache. */
+	notFound: ItemId[],
+};
+
+/**  Triage status. `New` is "unread". */
+export type TriageStatus = "new" | "open" | "done";
+
+/**  Counts for every account and every group at once. */
+export type UnreadCounts = {
+	accounts: AccountCounts[],
+	groups: GroupCounts[],
+};
+
+/**  An inclusive range of UTF-16 code units (the unit JavaScript strings index by). */
+export type Utf16Span = {
+	start: number,
+	/**  Inclusive. */
+	end: number,
+};
+
+/**
+ *  The result of checking a draft: counts for the texts as they will be sent, and every
+ *  problem found.
+ */
+export type ValidationReport = ValidationReport_Serialize | ValidationReport_Deserialize;
+
+/**
+ *  The result of checking a draft: counts for the texts as they will be sent, and every
+ *  problem found.
+ */
+export type ValidationReport_Deserialize = {
+	/**  The X text's count (when any target is on X, or always for the editor's meter). */
+	x?: XCount_Deserialize | null,
+	facebook?: FacebookCount_Deserialize | null,
+	problems: Problem_Deserialize[],
+};
+
+/**
+ *  The result of checking a draft: counts for the texts as they will be sent, and every
+ *  problem found.
+ */
+export type ValidationReport_Serialize = {
+	/**  The X text's count (when any target is on X, or always for the editor's meter). */
+	x: XCount_Serialize | null,
+	facebook: FacebookCount_Serialize | null,
+	problems: Problem_Serialize[],
+};
+
+/**  Per-network replacements of the main text. */
+export type Variants = Variants_Serialize | Variants_Deserialize;
+
+/**  Per-network replacements of the main text. */
+export type Variants_Deserialize = {
+	x?: string | null,
+	facebook?: string | null,
+};
+
+/**  Per-network replacements of the main text. */
+export type Variants_Serialize = {
+	x: string | null,
+	facebook: string | null,
+};
+
+/**  What changed from one version to another. */
+export type VersionDiff = VersionDiff_Serialize | VersionDiff_Deserialize;
+
+/**  What changed from one version to another. */
+export type VersionDiff_Deserialize = {
+	draftId: DraftId,
+	from: number,
+	to: number,
+	changes: FieldChange_Deserialize[],
+};
+
+/**  What changed from one version to another. */
+export type VersionDiff_Serialize = {
+	draftId: DraftId,
+	from: number,
+	to: number,
+	changes: FieldChange_Serialize[],
+};
+
+/**  What this workspace is: a rehearsal on the sandbox, or the ministry's real accounts. */
+export type WorkspaceInfo = {
+	id: string,
+	name: string,
+	/**  A rehearsal (sandbox) workspace: nothing reaches the real networks. */
+	rehearsal: boolean,
+	/**  Where the X API and the Graph API are reached (the embedded sandbox in rehearsals). */
+	xApiBase: string,
+	graphApiBase: string,
+};
+
+/**  The weighted count of a text by X's rules (twitter-text v3). */
+export type XCount = XCount_Serialize | XCount_Deserialize;
+
+/**  The weighted count of a text by X's rules (twitter-text v3). */
+export type XCount_Deserialize = {
+	/**  The weighted length (what X compares with the limit). */
+	weightedLength: number,
+	/**  The limit (280). */
+	maxWeightedLength: number,
+	/**  `weighted_length * 1000 / max`, for a length meter. */
+	permillage: number,
+	/**  Within the limit, not empty and without characters X refuses. */
+	valid: boolean,
+	/**  The whole text; `None` for an empty text. */
+	displayRange?: Utf16Span | null,
+	/**  The part within the limit. */
+	validRange?: Utf16Span | null,
+	/**  The part over the limit, to highlight, if any. */
+	overLimit?: Utf16Span | null,
+};
+
+/**  The weighted count of a text by X's rules (twitter-text v3). */
+export type XCount_Serialize = {
+	/**  The weighted length (what X compares with the limit). */
+	weightedLength: number,
+	/**  The limit (280). */
+	maxWeightedLength: number,
+	/**  `weighted_length * 1000 / max`, for a length meter. */
+	permillage: number,
+	/**  Within the limit, not empty and without characters X refuses. */
+	valid: boolean,
+	/**  The whole text; `None` for an empty text. */
+	displayRange: Utf16Span | null,
+	/**  The part within the limit. */
+	validRange: Utf16Span | null,
+	/**  The part over the limit, to highlight, if any. */
+	overLimit: Utf16Span | null,
 };
 
 /* Tauri Specta runtime */

@@ -28,7 +28,8 @@ export interface VirtualListProps<T> {
   /** Id prefix for row elements (aria-activedescendant targets). */
   idPrefix: string;
   activeIndex?: number;
-  onActivate?: (index: number) => void;
+  /** A row was clicked (the event tells about Shift/Ctrl for selection). */
+  onActivate?: (index: number, event?: MouseEvent) => void;
   /** Called when the reader scrolls within `nearEndRows` of the end (load the next page). */
   onNearEnd?: () => void;
   nearEndRows?: number;
@@ -176,7 +177,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
               aria-posinset={v.index + 1}
               data-index={v.index}
               style={{ height: `${rowHeight}px`, transform: `translateY(${v.start}px)` }}
-              onClick={() => propsRef.current.onActivate?.(v.index)}
+              onClick={(e) => propsRef.current.onActivate?.(v.index, e)}
             >
               {renderRow(item, v.index, active)}
             </div>

@@ -1,9 +1,18 @@
-// An in-memory backend for UI tests: same interface as the Tauri one, no Tauri anywhere.
-
+// An in-memory backend for UI tests: the same interface as the Tauri one, no Tauri anywhere.
+// Each feature's commands live in ./fake/<feature>.ts over one shared state.
 import { AppError, type Backend, type CoreEvent } from "../ipc";
-import type { SystemCheck } from "../ipc/backend";
+import type { FakeContext } from "./fake/context";
+import { createFakeState, type FakeState } from "./fake/state";
+import { systemCommands } from "./fake/system";
+import { inboxCommands } from "./fake/inbox";
+import { accountCommands } from "./fake/accounts";
+import { syncCommands } from "./fake/sync";
+import { draftCommands } from "./fake/drafts";
+import { approvalCommands } from "./fake/approvals";
+import { outboxCommands } from "./fake/outbox";
 
 export interface FakeBackend extends Backend {
+  state: FakeState;
   /** Deliver a batch of events to every subscriber, as the shell would. */
   emit(events: CoreEvent[]): void;
   /** Make the next call of `command` fail with this error. */
@@ -12,25 +21,41 @@ export interface FakeBackend extends Backend {
   calls: Record<string, number>;
 }
 
-export function fakeBackend(overrides: Partial<{ keychainOk: boolean }> = {}): FakeBackend {
+export interface FakeOptions {
+  keychainOk?: boolean;
+  /** Start signed in as this person id. */
+  signedIn?: string;
+}
+
+export function fakeBackend(opts: FakeOptions = {}): FakeBackend {
+  const state = createFakeState();
+  state.signedIn = opts.signedIn ?? null;
   const handlers = new Set<(events: CoreEvent[]) => void>();
   const failures = new Map<string, AppError>();
   const calls: Record<string, number> = {};
-
-  function enter(command: string) {
-    calls[command] = (calls[command] ?? 0) + 1;
-    const failure = failures.get(command);
-    if (failure) {
-      failures.delete(command);
-      throw failure;
-    }
-  }
-
-  return {
-    calls,
-    emit(events) {
-      for (const h of handlers) h(events);
+  const emit = (events: CoreEvent[]) => {
+    for (const h of handlers) h(events);
+  };
+  const ctx: FakeContext = {
+    state,
+    emit,
+    enter(command) {
+      calls[command] = (calls[command] ?? 0) + 1;
+      const failure = failures.get(command);
+      if (failure) {
+        failures.delete(command);
+        throw failure;
+      }
     },
+    me() {
+      if (!state.signedIn) throw new AppError("forbidden", "sign in first: choose who you are");
+      return state.signedIn;
+    },
+  };
+  return {
+    state,
+    calls,
+    emit,
     failNext(command, error) {
       failures.set(command, error);
     },
@@ -38,15 +63,12 @@ export function fakeBackend(overrides: Partial<{ keychainOk: boolean }> = {}): F
       handlers.add(handler);
       return () => handlers.delete(handler);
     },
-    async systemCheck(): Promise<SystemCheck> {
-      enter("systemCheck");
-      const ok = overrides.keychainOk ?? true;
-      return {
-        version: "0.0.0-test",
-        dataDir: "/tmp/chancery-test",
-        keyringService: "chancery/test",
-        keychain: { ok, message: ok ? "probe written, read and deleted" : "no usable credential store" },
-      };
-    },
+    ...systemCommands(ctx, opts),
+    ...inboxCommands(ctx),
+    ...accountCommands(ctx),
+    ...syncCommands(ctx),
+    ...draftCommands(ctx),
+    ...approvalCommands(ctx),
+    ...outboxCommands(ctx),
   };
 }

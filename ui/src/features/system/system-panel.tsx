@@ -1,21 +1,10 @@
 import { useState } from "preact/hooks";
-import { AppError, type Backend } from "./ipc";
-import type { SystemCheck } from "./ipc/backend";
+import { AppError } from "../../ipc";
+import type { SystemCheck } from "../../ipc/backend";
+import { useBackend } from "../../state/backend";
 
-export function App({ backend }: { backend: Backend }) {
-  return (
-    <div class="shell">
-      <header class="topbar" role="banner">
-        <span class="brand">Chancery</span>
-      </header>
-      <main class="content" role="main">
-        <SystemPanel backend={backend} />
-      </main>
-    </div>
-  );
-}
-
-export function SystemPanel({ backend }: { backend: Backend }) {
+export function SystemPanel() {
+  const backend = useBackend();
   const [check, setCheck] = useState<SystemCheck | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const [busy, setBusy] = useState(false);
