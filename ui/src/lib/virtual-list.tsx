@@ -134,9 +134,17 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     if (c.insertedAbove > 0) propsRef.current.onInsertedAbove?.(c.insertedAbove);
   }, [items]);
 
-  // Bring the active row into view when it changes (keyboard navigation).
+  // Bring the active row into view when it changes (keyboard navigation). Measured against the
+  // element's real scroll position: the virtualizer's own may not have caught up with an anchor
+  // correction yet, and scrolling "into view" from it would undo the correction.
   useEffect(() => {
-    if (activeIndex >= 0 && activeIndex < items.length) virtualizer.scrollToIndex(activeIndex, { align: "auto" });
+    const el = scrollRef.current;
+    if (activeIndex < 0 || activeIndex >= items.length) return;
+    if (el) {
+      const top = activeIndex * rowHeight;
+      if (top >= el.scrollTop && top + rowHeight <= el.scrollTop + el.clientHeight) return;
+    }
+    virtualizer.scrollToIndex(activeIndex, { align: "auto" });
   }, [activeIndex]);
 
   const virtualItems = virtualizer.getVirtualItems();
