@@ -208,6 +208,11 @@ export function simulateArrival(backend: FakeBackend, n: number, accountId?: str
   const inbox = inboxOf(backend.state);
   const newest = inbox.items[0] ? Date.parse(inbox.items[0].createdAt) : Date.now() - 60_000;
   const fresh = generateItems(backend.state, inbox, n, Math.max(Date.now(), newest + n * 1000 + 5000), 1000, 99);
+  // Newer than everything, a second apart (generateItems spreads them over a week).
+  const base = Math.max(Date.now(), newest + 1000);
+  fresh.forEach((it, i) => {
+    it.createdAt = new Date(base + (fresh.length - 1 - i) * 1000).toISOString();
+  });
   for (const it of fresh) {
     it.status = "new";
     it.assigneeId = null;
