@@ -48,7 +48,8 @@ function accountsOf(state: FakeState): FakeAccounts {
   return a;
 }
 
-function tokenOf(state: FakeState, listing: AccountListing): TokenHealth_Serialize {
+/** An account's token health as the registry holds it (the drafts' checks read it too). */
+export function tokenOf(state: FakeState, listing: AccountListing): TokenHealth_Serialize {
   const own = accountsOf(state).health[listing.account.id];
   if (own) return own;
   const t = (listing.account as { token?: TokenHealth_Serialize }).token;

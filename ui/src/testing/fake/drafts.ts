@@ -35,6 +35,7 @@ import type {
 } from "../../ipc/backend";
 import type { FakeContext } from "./context";
 import { notFound } from "./context";
+import { tokenOf } from "./accounts";
 import { IDS, type FakeState } from "./state";
 
 export type DraftCommands = Pick<
@@ -373,7 +374,7 @@ export function validate(state: FakeState, content: DraftContent_Deserialize, no
   const resolved = applySchedule(content.schedule, listings);
   listings.forEach((l, i) => {
     const lbl = label(l);
-    const token = (l.account as { token?: { status: string } }).token?.status ?? "connected";
+    const token = tokenOf(state, l).status;
     if (token === "needs_reauth") p("error", "needs_reauth", l.account.id, `${lbl}: account needs re-authorisation before anything can be posted from it`);
     if (token === "disconnected") p("error", "not_connected", l.account.id, `${lbl}: account is not connected`);
     const text = textFor(content, l.account.network);
