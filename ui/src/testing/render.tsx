@@ -3,6 +3,9 @@ import { render, screen, waitFor } from "@testing-library/preact";
 import { expect } from "vitest";
 import { App } from "../app";
 import { resetEvents } from "../state/events";
+import { resetDirectory } from "../features/compose/directory";
+import { resetQueue } from "../features/approvals/queue";
+import { resetPauses } from "../features/outbox/pauses";
 import { navigate, type Screen } from "../state/router";
 import { fakeBackend, type FakeBackend, type FakeOptions } from "./fake-backend";
 import { IDS } from "./fake/state";
@@ -11,7 +14,11 @@ export async function renderScreen(
   where: Screen,
   opts: FakeOptions & { param?: string; setup?: (b: FakeBackend) => void } = {},
 ): Promise<FakeBackend> {
+  // Module-level caches outlive a test; a new backend starts from nothing.
   resetEvents();
+  resetDirectory();
+  resetQueue();
+  resetPauses();
   const backend = fakeBackend({ signedIn: IDS.officer, ...opts });
   opts.setup?.(backend);
   navigate(where, opts.param);
