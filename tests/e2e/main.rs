@@ -7,4 +7,7 @@
 //!
 //! One module per area of the app.
 
+mod inbox;
+mod pause;
+mod publish;
 mod smoke;

@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import { AppError } from "../../ipc";
 import type { SystemCheck } from "../../ipc/backend";
 import { useBackend } from "../../state/backend";
+import { workspace } from "../../state/session";
 
 export function SystemPanel() {
   const backend = useBackend();
@@ -27,6 +28,19 @@ export function SystemPanel() {
       <button id="system-check" type="button" onClick={run} disabled={busy}>
         {busy ? "Checking…" : "Check system"}
       </button>
+      {workspace.value && (
+        <dl id="system-workspace" class="facts">
+          <dt>Workspace</dt>
+          <dd id="system-workspace-name">
+            {workspace.value.name}
+            {workspace.value.rehearsal ? " (rehearsal on the built-in sandbox)" : ""}
+          </dd>
+          <dt>X API</dt>
+          <dd id="system-x-api">{workspace.value.xApiBase}</dd>
+          <dt>Graph API</dt>
+          <dd id="system-graph-api">{workspace.value.graphApiBase}</dd>
+        </dl>
+      )}
       {error && (
         <p class="error" role="alert" data-code={error.code}>
           {error.message}
