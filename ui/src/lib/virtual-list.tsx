@@ -14,9 +14,46 @@ import {
   Virtualizer,
   elementScroll,
   observeElementOffset,
-  observeElementRect,
   type Rect,
 } from "@tanstack/virtual-core";
+
+/**
+ * The viewport's size for the virtualizer: a ResizeObserver, plus a check on the next frames.
+ * In WebKitGTK the first observation can come before the window's first layout (height 0, so
+ * no rows) with no resize entry following it: the list then stayed empty although it had
+ * items (seen in about half the end-to-end launches). Reports only changes.
+ */
+function observeViewport(instance: Virtualizer<HTMLDivElement, HTMLDivElement>, cb: (rect: Rect) => void) {
+  const el = instance.scrollElement;
+  if (!el) return undefined;
+  let width = -1;
+  let height = -1;
+  const report = () => {
+    // The scroll container's client area is the viewport the rows are drawn in.
+    const w = el.clientWidth;
+    const h = el.clientHeight;
+    if (w === width && h === height) return;
+    width = w;
+    height = h;
+    cb({ width: w, height: h });
+  };
+  report();
+  const ro = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(report);
+  ro?.observe(el);
+  let frames = 0;
+  let raf = 0;
+  const tick = () => {
+    report();
+    if (++frames < 60) raf = requestAnimationFrame(tick);
+  };
+  raf = requestAnimationFrame(tick);
+  window.addEventListener("resize", report);
+  return () => {
+    ro?.disconnect();
+    cancelAnimationFrame(raf);
+    window.removeEventListener("resize", report);
+  };
+}
 
 export interface VirtualListProps<T> {
   items: readonly T[];
@@ -103,7 +140,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
               cb(props.fixedRect as Rect);
               return () => {};
             }
-          : observeElementRect,
+          : observeViewport,
         observeElementOffset,
         scrollToFn: elementScroll,
         initialRect: props.fixedRect,
