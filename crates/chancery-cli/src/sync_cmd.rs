@@ -57,6 +57,9 @@ pub struct SyncArgs {
     /// Calls per hour this client allows itself per Facebook Page.
     #[arg(long)]
     pub fb_page_cap: Option<u32>,
+    /// Calls per hour this client allows itself over all Facebook Pages.
+    #[arg(long)]
+    pub fb_app_cap: Option<u32>,
 }
 
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -212,6 +215,9 @@ pub async fn run(
     }
     if let Some(cap) = args.fb_page_cap {
         config.fb_page_calls_per_hour = cap;
+    }
+    if let Some(cap) = args.fb_app_cap {
+        config.fb_app_calls_per_hour = cap;
     }
     let filter = AccountFilter {
         ids: Vec::new(),
