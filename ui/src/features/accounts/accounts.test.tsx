@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fireEvent, waitFor, within } from "@testing-library/preact";
 import { renderScreen } from "../../testing/render";
 import { IDS } from "../../testing/fake/state";
+import { attentionOf } from "./index";
 
 const byId = (id: string) => document.getElementById(id);
 async function el(id: string): Promise<HTMLElement> {
@@ -27,10 +28,10 @@ describe("accounts", () => {
     expect(first.dataset.attention).toBe("reconnect");
     expect(first.textContent).toContain("Needs reconnecting");
     expect(first.textContent).toContain("X refused the refresh token");
-    // Tokyo's token expires in three days.
+    // Tokyo's X token expires in five minutes: the refresh that should have happened is late.
     const tokyo = rows().find((r) => r.dataset.accountId === "a-tokyo-x")!;
     expect(tokyo.dataset.attention).toBe("expiring");
-    expect(tokyo.textContent).toMatch(/in 3 days/);
+    expect(tokyo.textContent).toMatch(/in 5 min/);
     // A Facebook Page token does not expire.
     expect(rows().find((r) => r.dataset.accountId === "a-paris-fb")!.textContent).toContain("does not expire");
     expect(rows().find((r) => r.dataset.accountId === "a-paris-x")!.dataset.attention).toBe("ok");
@@ -83,5 +84,31 @@ describe("accounts", () => {
     expect(problems.querySelector('[data-row="2"]')!.textContent).toMatch(/unknown network "myspace"/);
     expect(backend.state.accounts).toHaveLength(4);
     expect(backend.calls.importAccounts).toBe(1);
+  });
+});
+
+describe("attentionOf", () => {
+  const base = {
+    accountId: "a",
+    handle: "h",
+    displayName: "H",
+    groupPath: [] as string[],
+    status: "connected",
+    needsReauth: false,
+    hasCredentials: true,
+    lastRefreshAt: null,
+    lastError: null,
+  } as const;
+  const now = Date.parse("2026-11-24T12:00:00Z");
+  const inMs = (ms: number) => new Date(now + ms).toISOString();
+
+  it("leaves an X token to the automatic refresh unless the refresh is late", () => {
+    expect(attentionOf({ ...base, network: "x", accessExpiresAt: inMs(60 * 60_000) }, now)).toBe("ok");
+    expect(attentionOf({ ...base, network: "x", accessExpiresAt: inMs(5 * 60_000) }, now)).toBe("expiring");
+  });
+
+  it("flags a Facebook token a week before it needs a new login", () => {
+    expect(attentionOf({ ...base, network: "facebook", accessExpiresAt: inMs(3 * 24 * 3600_000) }, now)).toBe("expiring");
+    expect(attentionOf({ ...base, network: "facebook", accessExpiresAt: null }, now)).toBe("ok");
   });
 });

@@ -13,8 +13,11 @@ import { accountLabel, NETWORK_NAME, refreshDirectory, useDirectory, type Direct
 import { ImportPanel } from "./import";
 
 const DAY = 24 * 3600_000;
-/** A token expiring within this is shown as "expires soon". */
+/** A Facebook token expiring within this is shown as "expires soon" (it needs a new login). */
 export const SOON_MS = 7 * DAY;
+/** X access tokens last two hours and the core refreshes them before they expire: only one
+ *  this close to expiry (a refresh that is late) needs a person's attention. */
+export const X_SOON_MS = 10 * 60_000;
 
 export type Attention = "reconnect" | "disconnected" | "expiring" | "ok";
 
@@ -22,7 +25,8 @@ export type Attention = "reconnect" | "disconnected" | "expiring" | "ok";
 export function attentionOf(h: AccountHealth_Serialize, now: number): Attention {
   if (h.needsReauth || h.status === "needs_reauth") return "reconnect";
   if (h.status === "disconnected" || !h.hasCredentials) return "disconnected";
-  if (h.accessExpiresAt && Date.parse(h.accessExpiresAt) - now < SOON_MS) return "expiring";
+  const soon = h.network === "x" ? X_SOON_MS : SOON_MS;
+  if (h.accessExpiresAt && Date.parse(h.accessExpiresAt) - now < soon) return "expiring";
   return "ok";
 }
 

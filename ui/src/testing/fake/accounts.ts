@@ -40,7 +40,7 @@ function accountsOf(state: FakeState): FakeAccounts {
           lastRefreshAt: iso(now - 9 * DAY),
           lastError: "X refused the refresh token: the account must be connected again",
         },
-        "a-tokyo-x": { status: "connected", accessExpiresAt: iso(now + 3 * DAY), lastRefreshAt: iso(now - DAY), lastError: null },
+        "a-tokyo-x": { status: "connected", accessExpiresAt: iso(now + 5 * 60_000), lastRefreshAt: iso(now - DAY), lastError: null },
       },
     };
     state.extra.accounts = a;
