@@ -79,31 +79,36 @@ impl App {
         })
     }
 
-    /// Token health of every account, including whether the keyring holds its token.
+    /// Token health of every account, including whether the keyring holds its token. The
+    /// keyring lookups (a Secret Service round trip each) run eight at a time.
     pub async fn account_health(&self) -> Result<Vec<AccountHealth>, CoreError> {
-        let mut out = Vec::new();
-        for l in self.store().list_accounts().await? {
-            let a = l.account;
-            let kind = match a.network {
-                Network::X => CredentialKind::AccessToken,
-                Network::Facebook => CredentialKind::PageToken,
-            };
-            let has_credentials = self.keyring().load(&key(a.id, kind)).await?.is_some();
-            out.push(AccountHealth {
-                account_id: a.id,
-                network: a.network,
-                handle: a.handle,
-                display_name: a.display_name,
-                group_path: l.group_path,
-                status: a.token.status,
-                access_expires_at: a.token.access_expires_at,
-                last_refresh_at: a.token.last_refresh_at,
-                needs_reauth: a.token.status == TokenStatus::NeedsReauth,
-                last_error: a.token.last_error,
-                has_credentials,
-            });
-        }
-        Ok(out)
+        use futures::{StreamExt, TryStreamExt};
+        let accounts = self.store().list_accounts().await?;
+        futures::stream::iter(accounts)
+            .map(|l| async move {
+                let a = l.account;
+                let kind = match a.network {
+                    Network::X => CredentialKind::AccessToken,
+                    Network::Facebook => CredentialKind::PageToken,
+                };
+                let has_credentials = self.keyring().load(&key(a.id, kind)).await?.is_some();
+                Ok::<_, CoreError>(AccountHealth {
+                    account_id: a.id,
+                    network: a.network,
+                    handle: a.handle,
+                    display_name: a.display_name,
+                    group_path: l.group_path,
+                    status: a.token.status,
+                    access_expires_at: a.token.access_expires_at,
+                    last_refresh_at: a.token.last_refresh_at,
+                    needs_reauth: a.token.status == TokenStatus::NeedsReauth,
+                    last_error: a.token.last_error,
+                    has_credentials,
+                })
+            })
+            .buffered(8)
+            .try_collect()
+            .await
     }
 
     /// The group at `path` (names, root first), creating missing groups with the given kinds.
