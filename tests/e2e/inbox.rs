@@ -141,8 +141,17 @@ async fn inbox_search_thread_assign_and_done() {
     app.open("inbox").await;
     app.wait_for(ROWS).await;
 
-    // A word from the text of an item in view.
-    let text = app.text(&format!("{ROWS} .row-text")).await;
+    // A word from the text of the items in view (some items are a photo or an emoji only).
+    let texts = app
+        .wait_until("a row with words", Duration::from_secs(20), async || {
+            let texts = app.texts(&format!("{ROWS} .row-text")).await;
+            texts
+                .iter()
+                .any(|t| t.split_whitespace().count() > 1)
+                .then_some(texts)
+        })
+        .await;
+    let text = texts.join(" ");
     let word = text
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() >= 6 && w.chars().all(char::is_alphabetic))
