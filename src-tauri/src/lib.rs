@@ -64,9 +64,15 @@ pub fn run() {
     }
 }
 
+/// Sync and publishing start this long after the core opened, so that the first sync round
+/// over 240 accounts does not compete with the window's start-up and first inbox page for the
+/// CPU and the database (scripts/bench-ui, docs/benchmarks.md).
+const BACKGROUND_START_DELAY: Duration = Duration::from_secs(3);
+
 /// Sync and publishing run in the background, after the window is up.
 fn start_background(core: Arc<App>) {
     tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(BACKGROUND_START_DELAY).await;
         if let Err(e) = core.start_sync(chancery_sync::SyncConfig::default()).await {
             tracing::error!(error = %e, "background sync did not start");
         }

@@ -1,7 +1,27 @@
 // Dates in the reader's locale, and in an account's own time zone where that matters
 // ("09:00 in Paris" for a post scheduled for the embassy there).
 
-export const userLocale = (): string => (typeof navigator !== "undefined" && navigator.language) || "en-GB";
+const FALLBACK_LOCALE = "en-GB";
+let checkedLocale: [raw: string, usable: string] | null = null;
+
+/**
+ * The reader's locale, if Intl accepts it. WebKitGTK reports the POSIX locale as is, so under
+ * `LANG=C.UTF-8` (minimal installs, containers) `navigator.language` is "c", which every Intl
+ * constructor rejects with a RangeError: fall back to a real tag.
+ */
+export const userLocale = (): string => {
+  const raw = (typeof navigator !== "undefined" && navigator.language) || "";
+  if (checkedLocale?.[0] !== raw) {
+    let usable = FALLBACK_LOCALE;
+    try {
+      if (raw && Intl.DateTimeFormat.supportedLocalesOf(raw).length > 0) usable = raw;
+    } catch {
+      // Not a well-formed language tag.
+    }
+    checkedLocale = [raw, usable];
+  }
+  return checkedLocale[1];
+};
 export const userTimeZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
 /** "24 Nov 2026, 14:05" in the reader's locale (and the given zone, default the reader's). */

@@ -173,7 +173,10 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
 
   // Bring the active row into view when it changes (keyboard navigation). Measured against the
   // element's real scroll position: the virtualizer's own may not have caught up with an anchor
-  // correction yet, and scrolling "into view" from it would undo the correction.
+  // correction yet, and scrolling "into view" from it would undo the correction. Keyed on the
+  // active item, not its index: rows merged in above move the index of the same item, and
+  // following it pulled a reader scrolled far down back to the top (scripts/bench-ui).
+  const activeKey = activeIndex >= 0 && activeIndex < items.length ? getKey(items[activeIndex] as T) : undefined;
   useEffect(() => {
     const el = scrollRef.current;
     if (activeIndex < 0 || activeIndex >= items.length) return;
@@ -182,7 +185,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
       if (top >= el.scrollTop && top + rowHeight <= el.scrollTop + el.clientHeight) return;
     }
     virtualizer.scrollToIndex(activeIndex, { align: "auto" });
-  }, [activeIndex]);
+  }, [activeKey]);
 
   const virtualItems = virtualizer.getVirtualItems();
   const last = virtualItems[virtualItems.length - 1];

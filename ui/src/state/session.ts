@@ -1,6 +1,7 @@
 // The workspace and the signed-in person, shared by every screen.
 import { signal } from "@preact/signals";
 import type { Backend } from "../ipc";
+import { mark, MARK } from "../lib/perf";
 import type { Session, WorkspaceInfo } from "../ipc/backend";
 
 export const workspace = signal<WorkspaceInfo | null>(null);
@@ -10,6 +11,7 @@ export async function loadSession(backend: Backend) {
   const [ws, s] = await Promise.all([backend.workspaceInfo(), backend.currentSession()]);
   workspace.value = ws;
   session.value = s;
+  mark(MARK.sessionLoaded);
 }
 
 export async function signIn(backend: Backend, personId: string) {

@@ -4,6 +4,7 @@
 import { batch, signal } from "@preact/signals";
 import { AppError, type Backend } from "../../ipc";
 import type { InboxItem_Serialize, TriageChange_Deserialize, TriageOutcome } from "../../ipc/backend";
+import { mark, markOnce, MARK } from "../../lib/perf";
 import { EMPTY_FILTER, toInboxFilter, type FilterState } from "./filters";
 
 export type InboxItem = InboxItem_Serialize;
@@ -50,10 +51,10 @@ export class InboxModel {
   readonly actionError = signal<AppError | null>(null);
   /** A short message for the live region ("3 items marked done"). */
   readonly notice = signal("");
-  /** When the first page was drawn (performance.now()), for the benchmark. */
-  firstPageAt = 0;
-
   private cursor: string | null = null;
+  /** The ids of `knownFor` (the list as it was when they were collected). */
+  private known = new Set<string>();
+  private knownFor: readonly InboxItem[] | null = null;
   private generation = 0;
   private selectAnchor = -1;
   private mergeTimer: ReturnType<typeof setTimeout> | null = null;
@@ -90,7 +91,10 @@ export class InboxModel {
     this.phase.value = "loading";
     this.loadError.value = null;
     try {
+      markOnce(MARK.firstPageRequested);
+      mark(MARK.pageRequested);
       const page = await this.backend.inboxPage(this.query(), null, FIRST_PAGE);
+      markOnce(MARK.firstPageReceived);
       if (gen !== this.generation) return;
       const activeId = this.activeItem?.id;
       batch(() => {
@@ -105,7 +109,6 @@ export class InboxModel {
         const ids = new Set(page.items.map((it) => it.id));
         this.selected.value = new Set([...this.selected.value].filter((id) => ids.has(id)));
       });
-      if (!this.firstPageAt && typeof performance !== "undefined") this.firstPageAt = performance.now();
     } catch (e) {
       if (gen !== this.generation) return;
       batch(() => {
@@ -113,6 +116,16 @@ export class InboxModel {
         this.loadError.value = AppError.from(e);
       });
     }
+  }
+
+  /** The ids in the list, collected again only when the list was replaced. */
+  private knownIds(): Set<string> {
+    const items = this.items.value;
+    if (this.knownFor !== items) {
+      this.known = new Set(items.map((it) => it.id));
+      this.knownFor = items;
+    }
+    return this.known;
   }
 
   /** The next (older) page, when the reader nears the end. */
@@ -124,9 +137,15 @@ export class InboxModel {
     try {
       const page = await this.backend.inboxPage(this.query(), cursor, NEXT_PAGE);
       if (gen !== this.generation) return;
-      const known = new Set(this.items.value.map((it) => it.id));
+      // Deep in a long list (100k rows), copying every id into a new set for each page would
+      // be O(rows) per page; the set is kept across pages instead.
+      const known = this.knownIds();
+      const fresh = page.items.filter((it) => !known.has(it.id));
+      for (const it of fresh) known.add(it.id);
+      const next = this.items.value.concat(fresh);
+      this.knownFor = next;
       batch(() => {
-        this.items.value = [...this.items.value, ...page.items.filter((it) => !known.has(it.id))];
+        this.items.value = next;
         this.cursor = page.nextCursor;
         this.hasMore.value = page.nextCursor !== null;
       });
@@ -212,7 +231,10 @@ export class InboxModel {
       touched = true;
       return applyChange(it, change);
     });
-    if (touched) this.items.value = next;
+    if (!touched) return;
+    // Same ids, new objects: the set of ids still holds.
+    if (this.knownFor === this.items.value) this.knownFor = next;
+    this.items.value = next;
   }
 
   /** The items an action applies to: the selection, else the active item. */
