@@ -23,13 +23,29 @@ import {
 export function SearchBox(props: { value: string; onChange: (v: string) => void; inputRef: { current: HTMLInputElement | null } }) {
   const [text, setText] = useState(props.value);
   const [focused, setFocused] = useState(false);
+  // Search as the reader types, once they pause. The pending search is dropped as soon as the
+  // search changes from elsewhere (Enter, "Clear search and filters", a saved view): a late
+  // timer used to put a cleared search back.
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const cancel = () => {
+    if (timer.current !== null) clearTimeout(timer.current);
+    timer.current = null;
+  };
+  const seen = useRef(props.value);
+  if (seen.current !== props.value) {
+    seen.current = props.value;
+    cancel();
+  }
   useEffect(() => setText(props.value), [props.value]);
-  // Search as the reader types, once they pause.
-  useEffect(() => {
-    if (text === props.value) return;
-    const t = setTimeout(() => props.onChange(text), 250);
-    return () => clearTimeout(t);
-  }, [text]);
+  useEffect(() => cancel, []);
+  const onInput = (v: string) => {
+    setText(v);
+    cancel();
+    timer.current = setTimeout(() => {
+      timer.current = null;
+      if (v !== seen.current) props.onChange(v);
+    }, 250);
+  };
   return (
     <div class="search" role="search">
       <label for="inbox-search" class="visually-hidden">
@@ -44,9 +60,12 @@ export function SearchBox(props: { value: string; onChange: (v: string) => void;
         autocomplete="off"
         aria-describedby="search-hints"
         value={text}
-        onInput={(e) => setText((e.target as HTMLInputElement).value)}
+        onInput={(e) => onInput((e.target as HTMLInputElement).value)}
         onKeyDown={(e) => {
-          if (e.key === "Enter") props.onChange(text);
+          if (e.key === "Enter") {
+            cancel();
+            props.onChange(text);
+          }
           if (e.key === "Escape") {
             (e.target as HTMLInputElement).blur();
           }
