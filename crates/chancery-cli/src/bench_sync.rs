@@ -172,6 +172,7 @@ async fn count_items(db: &Path) -> u64 {
 struct ChildRun {
     summary: serde_json::Value,
     peak_rss_kb: u64,
+    peak_anon_kb: u64,
     wall: Duration,
 }
 
@@ -205,9 +206,15 @@ async fn run_child(
         buf
     });
     let mut peak = 0u64;
+    let mut peak_anon = 0u64;
     loop {
         if let Some(kb) = proc_status_kb(pid, "VmRSS:") {
             peak = peak.max(kb);
+        }
+        // Anonymous memory (heap, SQLite's page cache) apart from file pages mapped from the
+        // database (mmap), which the kernel can drop at any time.
+        if let Some(kb) = proc_status_kb(pid, "RssAnon:") {
+            peak_anon = peak_anon.max(kb);
         }
         match tokio::time::timeout(Duration::from_millis(50), child.wait()).await {
             Ok(status) => {
@@ -226,6 +233,7 @@ async fn run_child(
     Ok(ChildRun {
         summary,
         peak_rss_kb: peak,
+        peak_anon_kb: peak_anon,
         wall: t0.elapsed(),
     })
 }
@@ -348,7 +356,7 @@ pub async fn run(args: BenchSyncArgs) -> anyhow::Result<serde_json::Value> {
         "latency_ms": args.latency_ms,
         "concurrency": args.concurrency,
         "cache": { "items": cached, "added_now": filled, "fill_s": fill_s, "db_mb": db_mb },
-        "first_cycle": { "elapsed_ms": first.summary["elapsed_ms"], "requests": requests_of(&first.summary), "wall_ms": first.wall.as_millis() as u64, "peak_rss_mb": first.peak_rss_kb as f64 / 1024.0 },
+        "first_cycle": { "elapsed_ms": first.summary["elapsed_ms"], "requests": requests_of(&first.summary), "wall_ms": first.wall.as_millis() as u64, "peak_rss_mb": first.peak_rss_kb as f64 / 1024.0, "peak_anon_mb": first.peak_anon_kb as f64 / 1024.0 },
         "incremental_cycle": {
             "elapsed_ms": elapsed_ms,
             "requests": requests,
@@ -358,6 +366,7 @@ pub async fn run(args: BenchSyncArgs) -> anyhow::Result<serde_json::Value> {
             "pass": ratio <= 2.0,
             "wall_ms": incr.wall.as_millis() as u64,
             "peak_rss_mb": incr.peak_rss_kb as f64 / 1024.0,
+            "peak_anon_mb": incr.peak_anon_kb as f64 / 1024.0,
             "summary": incr.summary,
         },
         "memory": { "peak_rss_mb": peak_mb, "target_mb": 100, "pass": peak_mb < 100.0, "idle_rss_mb": idle_peak_kb as f64 / 1024.0 },
