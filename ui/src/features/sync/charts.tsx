@@ -156,7 +156,18 @@ export function LineChart(props: {
             ? series.map((s, k) => (
                 <path key={s.name} d={area(stackedValues[k] ?? [], k > 0 ? stackedValues[k - 1] : undefined)} style={{ fill: s.color }} class="area" />
               ))
-            : series.map((s) => <path key={s.name} d={path(s.values)} style={{ stroke: s.color }} class={s.dashed ? "line dashed" : "line"} />)}
+            : series.map((s) => (
+                <g key={s.name}>
+                  <path d={path(s.values)} style={{ stroke: s.color }} class={s.dashed ? "line dashed" : "line"} />
+                  {/* A value with no neighbour draws no line: show it as a dot (a sync that has
+                      only just started has one minute of response times). */}
+                  {s.values.map((v, i) =>
+                    v !== null && v !== undefined && (s.values[i - 1] ?? null) === null && (s.values[i + 1] ?? null) === null ? (
+                      <circle key={i} cx={x(i)} cy={y(v)} r={3} class="dot" style={{ fill: s.color }} />
+                    ) : null,
+                  )}
+                </g>
+              ))}
           {labels.map((l, i) => (
             <rect key={`hover-${i}`} x={x(i) - iw / Math.max(n - 1, 1) / 2} y={PAD.top} width={iw / Math.max(n - 1, 1)} height={ih} class="hover">
               <title>
