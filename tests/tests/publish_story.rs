@@ -1205,6 +1205,9 @@ async fn replies_and_images_go_out_as_approved() {
         .sync_engine(
             chancery_sync::SyncConfig {
                 backfill: false,
+                // The Page's comment sweep makes dozens of calls; at the production pace
+                // (100 per Page per hour) this one cycle took almost five minutes.
+                fb_page_calls_per_hour: 10_000,
                 ..chancery_sync::SyncConfig::default()
             },
             &chancery_sync::AccountFilter {

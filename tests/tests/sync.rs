@@ -489,22 +489,6 @@ async fn faults_are_retried_with_backoff_and_do_not_hold_up_others() {
     }
 }
 
-/// Finds the `chancery` binary next to this test's (built by `cargo build --workspace`).
-fn chancery_bin() -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(|p| p.parent()).unwrap().to_path_buf();
-    let bin = dir.join("chancery");
-    if !bin.exists() {
-        let status = std::process::Command::new(env!("CARGO"))
-            .args(["build", "-p", "chancery-cli", "--bin", "chancery"])
-            .status()
-            .unwrap();
-        assert!(status.success(), "building the chancery binary");
-    }
-    assert!(bin.exists(), "no chancery binary at {}", bin.display());
-    bin
-}
-
 /// Every (external id, created) stored for an account.
 async fn stored(
     store: &chancery_store::Store,
@@ -570,7 +554,7 @@ async fn killing_the_sync_process_loses_and_duplicates_nothing() {
         .map(|a| a.username.as_str())
         .collect();
     let chosen = [xs[2], xs[5], xs[12], fbs[1], fbs[5], fbs[20]].join(",");
-    let bin = chancery_bin();
+    let bin = chancery_tests::chancery_bin();
     let run = |data: &std::path::Path| {
         let mut c = std::process::Command::new(&bin);
         c.arg("--data-dir")

@@ -95,45 +95,58 @@ impl Keyring {
 
     /// Store (or replace) a credential.
     pub async fn store(&self, key: &CredentialKey, secret: &SecretString) -> Result<(), CoreError> {
-        let service = self.service.clone();
-        let user = key.to_string();
         let value = secret.clone();
-        blocking(move || {
-            let entry = keyring::Entry::new(&service, &user).map_err(|e| classify(e, &user))?;
-            entry
-                .set_password(value.expose_secret())
-                .map_err(|e| classify(e, &user))
-        })
-        .await
+        self.with_entry(key, move |entry| entry.set_password(value.expose_secret()))
+            .await
     }
 
     /// Read a credential; `None` if there is no such entry.
     pub async fn load(&self, key: &CredentialKey) -> Result<Option<SecretString>, CoreError> {
-        let service = self.service.clone();
-        let user = key.to_string();
-        blocking(move || {
-            let entry = keyring::Entry::new(&service, &user).map_err(|e| classify(e, &user))?;
-            match entry.get_password() {
-                Ok(p) => Ok(Some(SecretString::from(p))),
-                Err(keyring::Error::NoEntry) => Ok(None),
-                Err(e) => Err(classify(e, &user)),
-            }
+        self.with_entry(key, |entry| match entry.get_password() {
+            Ok(p) => Ok(Some(SecretString::from(p))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(e),
         })
         .await
     }
 
     /// Delete a credential; deleting a missing one is not an error.
     pub async fn remove(&self, key: &CredentialKey) -> Result<(), CoreError> {
-        let service = self.service.clone();
-        let user = key.to_string();
-        blocking(move || {
-            let entry = keyring::Entry::new(&service, &user).map_err(|e| classify(e, &user))?;
-            match entry.delete_credential() {
-                Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-                Err(e) => Err(classify(e, &user)),
-            }
+        self.with_entry(key, |entry| match entry.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(e),
         })
         .await
+    }
+
+    /// Run one keyring call on the blocking pool. A platform failure (the Secret Service
+    /// dropping a call while D-Bus activation is still starting it, right after login or a
+    /// daemon restart) is tried again after each of [`RETRY_DELAYS`]; every other failure is
+    /// final at once.
+    async fn with_entry<T: Send + 'static>(
+        &self,
+        key: &CredentialKey,
+        op: impl Fn(&keyring::Entry) -> keyring::Result<T> + Send + Sync + 'static,
+    ) -> Result<T, CoreError> {
+        let op = std::sync::Arc::new(op);
+        let user = key.to_string();
+        let mut delays = RETRY_DELAYS.iter();
+        loop {
+            let (service, name, op) = (self.service.clone(), user.clone(), op.clone());
+            let result = tokio::task::spawn_blocking(move || {
+                keyring::Entry::new(&service, &name).and_then(|entry| op(&entry))
+            })
+            .await
+            .map_err(|e| CoreError::Internal(format!("keyring task failed: {e}")))?;
+            match (result, delays.next()) {
+                (Ok(v), _) => return Ok(v),
+                (Err(keyring::Error::PlatformFailure(e)), Some(delay)) => {
+                    tracing::warn!(entry = %user, error = %e, retry_in_ms = delay.as_millis() as u64, "credential store call failed; trying again");
+                    tokio::time::sleep(*delay).await;
+                }
+                (Err(e), _) => return Err(classify(e, &user)),
+            }
+        }
     }
 
     /// Write, read back and delete a probe entry. Fails with
@@ -170,13 +183,11 @@ impl Keyring {
     }
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, CoreError> + Send + 'static,
-) -> Result<T, CoreError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| CoreError::Internal(format!("keyring task failed: {e}")))?
-}
+/// Waits before trying a keyring call again after a platform failure.
+const RETRY_DELAYS: [std::time::Duration; 2] = [
+    std::time::Duration::from_millis(250),
+    std::time::Duration::from_millis(1000),
+];
 
 /// Hint shown when the platform store cannot be reached.
 #[cfg(target_os = "linux")]

@@ -357,35 +357,4 @@ impl Rig {
     }
 }
 
-/// The `chancery` binary of this build (built first if needed: `cargo build` is a quick no-op
-/// when it is up to date).
-pub fn chancery_bin() -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().and_then(|p| p.parent()).unwrap().to_path_buf();
-    let mut child = std::process::Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "chancery-cli",
-            "--bin",
-            "chancery",
-        ])
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(900),
-            "building the chancery binary took more than 15 minutes"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    };
-    assert!(status.success(), "building the chancery binary");
-    let bin = dir.join("chancery");
-    assert!(bin.exists(), "no chancery binary at {}", bin.display());
-    bin
-}
+pub use chancery_tests::chancery_bin;
