@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fireEvent, screen, waitFor, within } from "@testing-library/preact";
 import { renderScreen } from "../../testing/render";
 import type { FakeBackend } from "../../testing/fake-backend";
+import { IDS } from "../../testing/fake/state";
 
 const byId = (id: string) => document.getElementById(id);
 async function el(id: string): Promise<HTMLElement> {
@@ -12,8 +13,8 @@ async function el(id: string): Promise<HTMLElement> {
   });
 }
 
-async function openComposer() {
-  const backend = await renderScreen("compose");
+async function openComposer(opts: Parameters<typeof renderScreen>[1] = {}) {
+  const backend = await renderScreen("compose", opts);
   await el("compose-text");
   return backend;
 }
@@ -53,6 +54,26 @@ describe("compose", () => {
     expect((byId("submit-draft") as HTMLButtonElement).disabled).toBe(true);
   });
 
+  it("offers only the accounts of the officer's own groups; the others are greyed out and cannot be chosen", async () => {
+    await openComposer();
+    // Olivia is an officer for Europe: Tokyo is outside her groups.
+    fireEvent.input(await el("tp-search"), { target: { value: "Tokyo" } });
+    const tokyo = (await el("tp-acc-a-tokyo-x")) as HTMLInputElement;
+    expect(tokyo.disabled).toBe(true);
+    expect(byId("tp-norole-a-tokyo-x")!.textContent).toContain("not your group");
+    fireEvent.click(tokyo);
+    expect(tokyo.checked).toBe(false);
+    fireEvent.input(byId("tp-search")!, { target: { value: "" } });
+    // "Select all" takes only hers, and says how many are outside.
+    expect(byId("tp-scope")!.textContent).toMatch(/the other \d+ are shown greyed out/);
+    fireEvent.click(byId("tp-all")!);
+    await waitFor(() => expect(byId("tp-summary")!.textContent).toMatch(/\d+ accounts? chosen/));
+    fireEvent.input(byId("tp-search")!, { target: { value: "Tokyo" } });
+    expect(((await el("tp-acc-a-tokyo-x")) as HTMLInputElement).checked).toBe(false);
+    fireEvent.input(byId("tp-search")!, { target: { value: "Paris" } });
+    expect(((await el("tp-acc-a-paris-x")) as HTMLInputElement).checked).toBe(true);
+  });
+
   it("shows every target's problems before submitting (an account that needs re-authorisation)", async () => {
     await openComposer();
     await choose("EmbassyBerlin", "a-berlin-x");
@@ -68,7 +89,8 @@ describe("compose", () => {
   });
 
   it("schedules at a local time in each target's own zone", async () => {
-    const backend = await openComposer();
+    // The digital lead holds a role on the whole ministry: Paris and Tokyo are both hers.
+    const backend = await openComposer({ signedIn: IDS.lead });
     await choose("EmbassyParis", "a-paris-x");
     await choose("EmbassyTokyo", "a-tokyo-x");
     type("Happy national day!");

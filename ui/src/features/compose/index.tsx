@@ -104,6 +104,7 @@ function Composer(props: { dir: Directory; draftId: string | undefined; onNew: (
   const networks = new Set(selectedAccounts.map((a) => a.account.network));
   const targetsNetwork = (n: Network) => networks.size === 0 || networks.has(n);
   const myGroups = useMemo(() => myPostGroups(dir, session.value?.roles ?? []), [dir]);
+  const allowed = useMemo(() => accountsInRoleGroups(dir, session.value?.roles ?? []), [dir]);
 
   const state = draft?.state ?? "editing";
   const isReply = !!content.replyTo;
@@ -335,6 +336,7 @@ function Composer(props: { dir: Directory; draftId: string | undefined; onNew: (
                     myGroups={myGroups}
                     recent={recent}
                     resolve={(t) => selectedAccountIds(t, dir)}
+                    allowed={allowed}
                     onPickRecent={(t: TargetRef[]) => ed.edit((c) => ({ ...c, targets: t }))}
                   />
                 </div>
@@ -553,6 +555,14 @@ function SaveIndicator(props: { save: SaveState }) {
 
 function emptyVariants(c: Content) {
   return { x: c.variants?.x ?? null, facebook: c.variants?.facebook ?? null };
+}
+
+/** The accounts the person may draft for: a role on a group covers every account in it and in
+ * the groups below it (the core's rule at submission). */
+export function accountsInRoleGroups(dir: Directory, roles: { groupId: string }[]): Set<string> {
+  const out = new Set<string>();
+  for (const r of roles) for (const id of dir.groupsById.get(r.groupId)?.accountIds ?? []) out.add(id);
+  return out;
 }
 
 /** The posts (and other groups) the person holds a role on, nearest first. */

@@ -17,9 +17,12 @@ export interface TargetPickerProps {
   onPickRecent: (targets: TargetRef[]) => void;
   /** Resolve a recent set to account ids (for its count). */
   resolve: (targets: TargetRef[]) => Set<string>;
+  /** The accounts the person may draft for (a role on the account's group or above it); the
+   * core refuses the others at submission, so they are shown but cannot be chosen. */
+  allowed: ReadonlySet<string>;
 }
 
-function TriCheckbox(props: { checked: boolean; mixed: boolean; label: string; onChange: (on: boolean) => void; id: string }) {
+function TriCheckbox(props: { checked: boolean; mixed: boolean; disabled?: boolean; label: string; onChange: (on: boolean) => void; id: string }) {
   const ref = useRef<HTMLInputElement>(null);
   useEffect(() => {
     if (ref.current) ref.current.indeterminate = props.mixed;
@@ -30,6 +33,7 @@ function TriCheckbox(props: { checked: boolean; mixed: boolean; label: string; o
       id={props.id}
       type="checkbox"
       checked={props.checked}
+      disabled={props.disabled}
       aria-label={props.label}
       aria-checked={props.mixed ? "mixed" : props.checked ? "true" : "false"}
       onChange={(e) => props.onChange((e.currentTarget as HTMLInputElement).checked)}
@@ -78,11 +82,14 @@ export function TargetPicker(props: TargetPickerProps) {
     return m;
   }, [dir]);
 
+  const { allowed } = props;
+  const mine = (ids: readonly string[]) => ids.filter((id) => allowed.has(id));
+  // Choosing only ever adds accounts the person may draft for; clearing removes any.
   const setMany = (ids: readonly string[], on: boolean) => {
     const next = new Set(selected);
     for (const id of ids) {
-      if (on) next.add(id);
-      else next.delete(id);
+      if (on && allowed.has(id)) next.add(id);
+      else if (!on) next.delete(id);
     }
     props.onChange(next);
   };
@@ -100,10 +107,12 @@ export function TargetPicker(props: TargetPickerProps) {
     return { accounts: accounts.slice(0, 200), groups: groups.slice(0, 30), more: Math.max(0, accounts.length - 200) };
   }, [q, dir]);
 
-  const all = dir.accounts.map((a) => a.account.id);
+  const all = mine(dir.accounts.map((a) => a.account.id));
+  const outside = dir.accounts.length - all.length;
   const total = summarize(selected, dir);
 
   const groupRow = (g: GroupEntry, showPath: boolean) => {
+    const choosable = mine(g.accountIds);
     const chosen = g.accountIds.filter((id) => selected.has(id)).length;
     const c = counts.get(g.group.id) ?? { x: 0, facebook: 0 };
     const open = expanded.has(g.group.id);
@@ -130,10 +139,15 @@ export function TargetPicker(props: TargetPickerProps) {
         )}
         <TriCheckbox
           id={`tp-group-${g.group.id}`}
-          checked={chosen > 0 && chosen === g.accountIds.length}
-          mixed={chosen > 0 && chosen < g.accountIds.length}
-          label={`All of ${g.group.name} (${g.accountIds.length} accounts)`}
-          onChange={(on) => setMany(g.accountIds, on)}
+          checked={chosen > 0 && chosen >= choosable.length}
+          mixed={chosen > 0 && chosen < choosable.length}
+          disabled={choosable.length === 0 && chosen === 0}
+          label={
+            choosable.length === g.accountIds.length
+              ? `All of ${g.group.name} (${g.accountIds.length} accounts)`
+              : `All of ${g.group.name} you may post to (${choosable.length} of ${g.accountIds.length} accounts)`
+          }
+          onChange={(on) => setMany(on ? choosable : g.accountIds, on)}
         />
         <label for={`tp-group-${g.group.id}`} class="tp-name">
           {showPath ? g.path.join(" › ") : g.group.name}
@@ -151,13 +165,20 @@ export function TargetPicker(props: TargetPickerProps) {
     if (!l) return null;
     const a = l.account;
     const status = a.token?.status ?? "connected";
+    const mayPost = allowed.has(id);
     return (
-      <div class="tp-row tp-account" style={{ paddingInlineStart: `${4 + depth * 18}px` }} data-account={a.handle}>
+      <div
+        class={mayPost ? "tp-row tp-account" : "tp-row tp-account tp-not-mine"}
+        style={{ paddingInlineStart: `${4 + depth * 18}px` }}
+        data-account={a.handle}
+      >
         <span class="tp-toggle-space" />
         <input
           id={`tp-acc-${id}`}
           type="checkbox"
           checked={selected.has(id)}
+          disabled={!mayPost && !selected.has(id)}
+          aria-describedby={mayPost ? undefined : `tp-norole-${id}`}
           onChange={(e) => setMany([id], (e.currentTarget as HTMLInputElement).checked)}
         />
         <label for={`tp-acc-${id}`} class="tp-name">
@@ -171,6 +192,11 @@ export function TargetPicker(props: TargetPickerProps) {
           {showPath && <span class="muted small"> · {l.groupPath.join(" › ")}</span>}
         </label>
         <span class="muted small tp-zone">{a.timeZone.split("/").pop()?.replaceAll("_", " ")}</span>
+        {!mayPost && (
+          <span class="chip small tp-norole" id={`tp-norole-${id}`} title="You hold no role on this account's group: ask an admin to add you to it">
+            not your group
+          </span>
+        )}
         {status !== "connected" && (
           <span class="chip warn small" title={a.token?.lastError ?? undefined}>
             {status === "needs_reauth" ? "needs re-authorisation" : "not connected"}
@@ -206,8 +232,8 @@ export function TargetPicker(props: TargetPickerProps) {
           value={query}
           onInput={(e) => setQuery((e.currentTarget as HTMLInputElement).value)}
         />
-        <button type="button" class="secondary" id="tp-all" onClick={() => props.onChange(new Set(all))}>
-          Select all ({all.length})
+        <button type="button" class="secondary" id="tp-all" onClick={() => setMany(all, true)} disabled={all.length === 0}>
+          {outside > 0 ? `Select all mine (${all.length})` : `Select all (${all.length})`}
         </button>
         <button type="button" class="secondary" id="tp-none" onClick={() => props.onChange(new Set())} disabled={selected.size === 0}>
           Clear
@@ -257,6 +283,13 @@ export function TargetPicker(props: TargetPickerProps) {
           </>
         )}
       </p>
+      {outside > 0 && (
+        <p class="muted small tp-scope" id="tp-scope">
+          {all.length === 0
+            ? "You hold no role on any account's group, so you cannot post yet: ask an admin to add you to a post or region."
+            : `You may post to the ${all.length} accounts of your groups; the other ${outside} are shown greyed out.`}
+        </p>
+      )}
       <div class="tp-list">
         {matches ? (
           <ul aria-label="Matching groups and accounts">

@@ -24,4 +24,20 @@ describe("SearchBox", () => {
     expect(changes).toEqual(["consul"]);
     expect(input.value).toBe("");
   });
+
+  it("shows its hints while focused and empty, and moves them out of the way once typing starts", () => {
+    const ref = { current: null as HTMLInputElement | null };
+    const view = render(<SearchBox value="" onChange={() => {}} inputRef={ref} />);
+    const input = view.container.querySelector("#inbox-search") as HTMLInputElement;
+    const hints = view.container.querySelector("#search-hints") as HTMLElement;
+    expect(hints.classList.contains("open")).toBe(false);
+    fireEvent.focus(input);
+    expect(hints.classList.contains("open")).toBe(true);
+    fireEvent.input(input, { target: { value: "vis" } });
+    expect(hints.classList.contains("open")).toBe(false);
+    fireEvent.input(input, { target: { value: "" } });
+    expect(hints.classList.contains("open")).toBe(true);
+    fireEvent.blur(input);
+    expect(hints.classList.contains("open")).toBe(false);
+  });
 });

@@ -73,7 +73,8 @@ export function SearchBox(props: { value: string; onChange: (v: string) => void;
         onFocus={() => setFocused(true)}
         onBlur={() => setFocused(false)}
       />
-      <div id="search-hints" class={focused ? "search-hints open" : "search-hints"}>
+      {/* Shown while the box is focused and empty: once typing starts they would cover the filters. */}
+      <div id="search-hints" class={focused && text === "" ? "search-hints open" : "search-hints"}>
         {SEARCH_HINTS.map(([ex, what]) => (
           <span key={ex}>
             <code dir="auto">{ex}</code> {what}
