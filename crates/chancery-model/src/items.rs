@@ -305,6 +305,9 @@ pub struct ItemRejection {
 pub struct IngestReport {
     /// New items stored.
     pub inserted: u32,
+    /// Their ids, in the order they were stored (the sync engine announces them to the UI).
+    #[serde(default)]
+    pub inserted_ids: Vec<ItemId>,
     /// Already stored items that the network reported edited or deleted, updated in place.
     pub updated: u32,
     /// Items already stored unchanged, or repeated within the page.

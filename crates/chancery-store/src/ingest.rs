@@ -421,6 +421,10 @@ impl Store {
             q.execute(&mut *tx).await?;
         }
         report.inserted = u32::try_from(new_items.len()).unwrap_or(u32::MAX);
+        report.inserted_ids = new_items
+            .iter()
+            .map(|p| chancery_model::items::ItemId(p.id))
+            .collect();
 
         for p in &updates {
             // A new body; the item's trigger re-indexes it and drops the old one.

@@ -501,6 +501,15 @@ async fn ingest_counts_inserts_duplicates_and_moves_the_cursor() {
         (r.inserted, r.updated, r.duplicates, r.quarantined),
         (3, 0, 1, 0)
     );
+    // The new items' ids, for the sync engine's event (each once).
+    let mut ids = r.inserted_ids.clone();
+    ids.sort();
+    let mut want: Vec<_> = ["1", "2", "3"]
+        .iter()
+        .map(|e| item_id(w.x_paris.id, e))
+        .collect();
+    want.sort();
+    assert_eq!(ids, want);
     let c = store
         .get_cursor(w.x_paris.id, SyncStream::XMentions)
         .await
@@ -515,6 +524,7 @@ async fn ingest_counts_inserts_duplicates_and_moves_the_cursor() {
         .await
         .unwrap();
     assert_eq!((r.inserted, r.duplicates), (0, 4));
+    assert!(r.inserted_ids.is_empty(), "{:?}", r.inserted_ids);
     // The same external id under another account is another item.
     let r = store
         .ingest_page(w.x_tokyo.id, SyncStream::XMentions, &page[..1], None, now())

@@ -1072,14 +1072,6 @@ async fn store_page(
         .commit_cursor
         .then(|| transition.position.to_update());
     if !fetched.items.is_empty() || !fetched.malformed.is_empty() || cursor.is_some() {
-        // Which items are new (for the UI's event): those not in the cache before this page.
-        let mut fresh = Vec::with_capacity(fetched.items.len());
-        for item in &fetched.items {
-            let id = chancery_store::item_id(account.id, &item.external_id);
-            if let Ok(None) = inner.store.get_item(id).await {
-                fresh.push((id, item.external_id.as_str()));
-            }
-        }
         let page = IngestPage {
             account_id: account.id,
             stream: p.stream,
@@ -1092,17 +1084,9 @@ async fn store_page(
             Ok(report) => {
                 stored = report.inserted + report.updated;
                 quarantined = report.quarantined;
-                let rejected: HashSet<&str> = report
-                    .rejections
-                    .iter()
-                    .filter_map(|r| r.external_id.as_deref())
-                    .collect();
-                let mut seen = HashSet::new();
-                new_ids = fresh
-                    .into_iter()
-                    .filter(|(id, ext)| !rejected.contains(ext) && seen.insert(*id))
-                    .map(|(id, _)| id)
-                    .collect();
+                // The items new to the cache (for the UI's event), as the store decided them
+                // inside the page's transaction: no reads of the cache beforehand.
+                new_ids = report.inserted_ids;
             }
             Err(e) => {
                 tracing::error!(error = %e, "storing a synced page failed");
