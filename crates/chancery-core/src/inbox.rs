@@ -95,36 +95,35 @@ impl App {
             _ => {}
         }
         let actor = self.actor(person).await?;
+        let (action, mut details) = match change {
+            TriageChange::SetStatus { status } => {
+                ("triage.status", serde_json::json!({ "status": status }))
+            }
+            TriageChange::Assign { person_id } => (
+                "triage.assign",
+                serde_json::json!({ "assignee": person_id }),
+            ),
+            TriageChange::Tag { tag } => ("triage.tag", serde_json::json!({ "tag": tag })),
+            TriageChange::Untag { tag } => ("triage.untag", serde_json::json!({ "tag": tag })),
+        };
+        details["items"] = serde_json::json!(ids);
+        let subject = if ids.len() == 1 {
+            ids[0].to_string()
+        } else {
+            format!("{} items", ids.len())
+        };
+        // The change and its audit entry are one transaction: no triage without its record.
         let outcome = self
             .store()
-            .triage(ids, change, now)
+            .triage_audited(ids, change, now, move |outcome| {
+                (outcome.changed > 0).then(|| {
+                    details["changed"] = serde_json::json!(outcome.changed);
+                    actor.record(now, action, "item", subject, None, details)
+                })
+            })
             .await
             .map_err(store_error)?;
         if outcome.changed > 0 {
-            let (action, detail) = match change {
-                TriageChange::SetStatus { status } => {
-                    ("triage.status", serde_json::json!({ "status": status }))
-                }
-                TriageChange::Assign { person_id } => (
-                    "triage.assign",
-                    serde_json::json!({ "assignee": person_id }),
-                ),
-                TriageChange::Tag { tag } => ("triage.tag", serde_json::json!({ "tag": tag })),
-                TriageChange::Untag { tag } => ("triage.untag", serde_json::json!({ "tag": tag })),
-            };
-            let mut details = detail;
-            details["items"] = serde_json::json!(ids);
-            details["changed"] = serde_json::json!(outcome.changed);
-            let subject = if ids.len() == 1 {
-                ids[0].to_string()
-            } else {
-                format!("{} items", ids.len())
-            };
-            let record = actor.record(now, action, "item", subject, None, details);
-            self.store()
-                .append_audit(&[record])
-                .await
-                .map_err(store_error)?;
             self.emit(CoreEvent::ItemsTriaged {
                 item_ids: ids.to_vec(),
                 change: change.clone(),

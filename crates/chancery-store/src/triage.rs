@@ -50,6 +50,18 @@ impl Store {
         change: &TriageChange,
         now: DateTime<Utc>,
     ) -> StoreResult<TriageOutcome> {
+        self.triage_audited(ids, change, now, |_| None).await
+    }
+
+    /// [`Store::triage`], with the audit entry `audit` makes of the outcome (if any) appended
+    /// in the same transaction: the change and its record are stored together or not at all.
+    pub async fn triage_audited(
+        &self,
+        ids: &[ItemId],
+        change: &TriageChange,
+        now: DateTime<Utc>,
+        audit: impl FnOnce(&TriageOutcome) -> Option<crate::AuditRecord> + Send,
+    ) -> StoreResult<TriageOutcome> {
         let tag = match change {
             TriageChange::Tag { tag } | TriageChange::Untag { tag } => Some(normalise_tag(tag)?),
             _ => None,
@@ -130,6 +142,9 @@ impl Store {
             }
             let done = q.execute(&mut *tx).await?;
             outcome.changed += u32::try_from(done.rows_affected()).unwrap_or(u32::MAX);
+        }
+        if let Some(record) = audit(&outcome) {
+            crate::audit_log::append_audit(&mut tx, &[record]).await?;
         }
         tx.commit().await?;
         Ok(outcome)

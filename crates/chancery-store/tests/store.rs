@@ -1727,3 +1727,68 @@ async fn triage_assigns_tags_notes_in_bulk_and_reports_unknown_ids() {
         Err(StoreError::Invalid(_))
     ));
 }
+
+#[tokio::test]
+async fn a_triage_and_its_audit_entry_are_stored_together() {
+    let (_dir, store) = open().await;
+    let w = world(&store).await;
+    store
+        .ingest_page(
+            w.x_paris.id,
+            SyncStream::XMentions,
+            &[x("1", "one", 1), x("2", "two", 2)],
+            None,
+            now(),
+        )
+        .await
+        .unwrap();
+    let ids = [item_id(w.x_paris.id, "1"), item_id(w.x_paris.id, "2")];
+    let done = TriageChange::SetStatus {
+        status: TriageStatus::Done,
+    };
+    let record = |changed: u32| chancery_store::AuditRecord {
+        at: now(),
+        actor_id: None,
+        actor_name: "Olivia".into(),
+        action: "triage.status".into(),
+        subject_kind: "item".into(),
+        subject_id: "2 items".into(),
+        content_hash: None,
+        details: serde_json::json!({ "changed": changed }),
+    };
+    let out = store
+        .triage_audited(&ids, &done, now(), |o| {
+            (o.changed > 0).then(|| record(o.changed))
+        })
+        .await
+        .unwrap();
+    assert_eq!(out.changed, 2);
+    let log = store.audit_entries(0, 10).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].details, r#"{"changed":2}"#);
+    // Nothing changes the second time, so nothing is recorded.
+    let out = store
+        .triage_audited(&ids, &done, now(), |o| {
+            (o.changed > 0).then(|| record(o.changed))
+        })
+        .await
+        .unwrap();
+    assert_eq!(out.changed, 0);
+    assert_eq!(store.audit_entries(0, 10).await.unwrap().len(), 1);
+    // A change whose record cannot be stored is not stored either (the log refuses details
+    // that are not a JSON object): the status stays as it was.
+    let reopen = TriageChange::SetStatus {
+        status: TriageStatus::Open,
+    };
+    let bad = store
+        .triage_audited(&ids, &reopen, now(), |o| {
+            let mut r = record(o.changed);
+            r.details = serde_json::json!("not an object");
+            Some(r)
+        })
+        .await;
+    assert!(bad.is_err(), "{bad:?}");
+    let item = store.get_item(ids[0]).await.unwrap().unwrap();
+    assert_eq!(item.status, TriageStatus::Done);
+    assert_eq!(store.audit_entries(0, 10).await.unwrap().len(), 1);
+}
