@@ -232,29 +232,29 @@ impl Store {
 
     /// Add a group with a given id (import). The parent must exist already.
     pub async fn insert_group(&self, group: &Group, now: DateTime<Utc>) -> StoreResult<()> {
-        let name = non_empty("the group name", &group.name)?;
-        sqlx::query(
-            "INSERT INTO groups (id, name, kind, parent_id, created_ms, updated_ms)
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
-        .bind(group.id.0.as_bytes().as_slice())
-        .bind(name)
-        .bind(group.kind.as_str())
-        .bind(group.parent_id.map(|p| p.0.as_bytes().to_vec()))
-        .bind(to_ms(now))
-        .bind(to_ms(now))
-        .execute(&self.write)
-        .await
-        .map_err(|e| {
-            if is_foreign_key_violation(&e) {
-                StoreError::NotFound("the parent group".into())
-            } else if is_unique_violation(&e) {
-                StoreError::Conflict(format!("a group with the id {} already exists", group.id))
-            } else {
-                e.into()
-            }
-        })?;
-        Ok(())
+        let mut conn = self.write.acquire().await?;
+        insert_group_on(&mut conn, group, now).await
+    }
+
+    /// An import of the registry in one transaction: `groups` (parents before children) are
+    /// added, then every account is created or updated as [`Store::upsert_account`] does.
+    /// Either all of it is stored or, on any error, none of it.
+    pub async fn import_registry(
+        &self,
+        groups: &[Group],
+        accounts: &[AccountInput],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(Account, bool)>> {
+        let mut tx = self.write.begin_with("BEGIN IMMEDIATE").await?;
+        for g in groups {
+            insert_group_on(&mut tx, g, now).await?;
+        }
+        let mut out = Vec::with_capacity(accounts.len());
+        for a in accounts {
+            out.push(upsert_account_on(&mut tx, a, now).await?);
+        }
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Rename, re-kind or move a group. Moving a group under itself or one of its descendants
@@ -462,116 +462,10 @@ impl Store {
         input: &AccountInput,
         now: DateTime<Utc>,
     ) -> StoreResult<(Account, bool)> {
-        let handle = non_empty("the handle", input.handle.trim_start_matches('@'))?;
-        let display_name = non_empty("the display name", &input.display_name)?;
-        let time_zone = non_empty("the time zone", &input.time_zone)?;
-        let language = non_empty("the language", &input.language)?;
-        let external_id = match input.external_id.as_deref().map(str::trim) {
-            Some("") | None => None,
-            Some(s) => Some(s.to_string()),
-        };
-        let network = input.network.as_str();
         let mut tx = self.write.begin_with("BEGIN IMMEDIATE").await?;
-        let mut existing: Option<Account> = None;
-        if let Some(ext) = &external_id {
-            let sql = format!(
-                "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE network = ? AND external_id = ?"
-            );
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(network)
-                .bind(ext)
-                .fetch_optional(&mut *tx)
-                .await?;
-            existing = row.as_ref().map(account_from_row).transpose()?;
-        }
-        if existing.is_none() {
-            let sql = format!(
-                "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE network = ? AND handle = ? COLLATE NOCASE"
-            );
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(network)
-                .bind(&handle)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let by_handle = row.as_ref().map(account_from_row).transpose()?;
-            if let (Some(found), Some(ext)) = (&by_handle, &external_id) {
-                if found.external_id.as_ref().is_some_and(|e| e != ext) {
-                    return Err(StoreError::Conflict(format!(
-                        "the {} handle @{handle} is registered for another account (id {}); \
-                         update or remove that one first",
-                        input.network.as_str(),
-                        found.external_id.as_deref().unwrap_or("")
-                    )));
-                }
-            }
-            existing = by_handle;
-        }
-        let created = existing.is_none();
-        let id = existing
-            .as_ref()
-            .map(|a| a.id)
-            .unwrap_or_else(|| AccountId::new_v7(now));
-        let external_id =
-            external_id.or_else(|| existing.as_ref().and_then(|a| a.external_id.clone()));
-        let result = if created {
-            sqlx::query(
-                "INSERT INTO accounts (id, network, external_id, handle, display_name, avatar_path,
-                     time_zone, language, group_id, kind, token_status, created_ms, updated_ms)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'disconnected', ?, ?)",
-            )
-            .bind(id.0.as_bytes().as_slice())
-            .bind(network)
-            .bind(&external_id)
-            .bind(&handle)
-            .bind(&display_name)
-            .bind(&input.avatar_path)
-            .bind(&time_zone)
-            .bind(&language)
-            .bind(input.group_id.0.as_bytes().as_slice())
-            .bind(input.kind.as_str())
-            .bind(to_ms(now))
-            .bind(to_ms(now))
-            .execute(&mut *tx)
-            .await
-        } else {
-            sqlx::query(
-                "UPDATE accounts SET external_id = ?, handle = ?, display_name = ?, avatar_path = ?,
-                     time_zone = ?, language = ?, group_id = ?, kind = ?, updated_ms = ?
-                 WHERE id = ?",
-            )
-            .bind(&external_id)
-            .bind(&handle)
-            .bind(&display_name)
-            .bind(&input.avatar_path)
-            .bind(&time_zone)
-            .bind(&language)
-            .bind(input.group_id.0.as_bytes().as_slice())
-            .bind(input.kind.as_str())
-            .bind(to_ms(now))
-            .bind(id.0.as_bytes().as_slice())
-            .execute(&mut *tx)
-            .await
-        };
-        result.map_err(|e| {
-            if is_foreign_key_violation(&e) {
-                StoreError::NotFound(format!("group {}", input.group_id))
-            } else if is_unique_violation(&e) {
-                StoreError::Conflict(format!(
-                    "another {} account already has the handle @{handle} or that external id",
-                    input.network.as_str()
-                ))
-            } else {
-                e.into()
-            }
-        })?;
-        let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id.0.as_bytes().as_slice())
-            .fetch_one(&mut *tx)
-            .await?;
-        let account = account_from_row(&row)?;
+        let out = upsert_account_on(&mut tx, input, now).await?;
         tx.commit().await?;
-        Ok((account, created))
+        Ok(out)
     }
 
     pub async fn get_account(&self, id: AccountId) -> StoreResult<Option<Account>> {
@@ -720,4 +614,149 @@ fn validate_email(email: &str) -> StoreResult<String> {
         )));
     }
     Ok(e.to_string())
+}
+
+/// Insert `group` on `conn` (inside the caller's transaction, if any).
+async fn insert_group_on(
+    conn: &mut sqlx::SqliteConnection,
+    group: &Group,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let name = non_empty("the group name", &group.name)?;
+    sqlx::query(
+        "INSERT INTO groups (id, name, kind, parent_id, created_ms, updated_ms)
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(group.id.0.as_bytes().as_slice())
+    .bind(name)
+    .bind(group.kind.as_str())
+    .bind(group.parent_id.map(|p| p.0.as_bytes().to_vec()))
+    .bind(to_ms(now))
+    .bind(to_ms(now))
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| {
+        if is_foreign_key_violation(&e) {
+            StoreError::NotFound("the parent group".into())
+        } else if is_unique_violation(&e) {
+            StoreError::Conflict(format!("a group with the id {} already exists", group.id))
+        } else {
+            e.into()
+        }
+    })?;
+    Ok(())
+}
+
+/// [`Store::upsert_account`] on `conn` (inside the caller's transaction).
+async fn upsert_account_on(
+    conn: &mut sqlx::SqliteConnection,
+    input: &AccountInput,
+    now: DateTime<Utc>,
+) -> StoreResult<(Account, bool)> {
+    let handle = non_empty("the handle", input.handle.trim_start_matches('@'))?;
+    let display_name = non_empty("the display name", &input.display_name)?;
+    let time_zone = non_empty("the time zone", &input.time_zone)?;
+    let language = non_empty("the language", &input.language)?;
+    let external_id = match input.external_id.as_deref().map(str::trim) {
+        Some("") | None => None,
+        Some(s) => Some(s.to_string()),
+    };
+    let network = input.network.as_str();
+    let mut existing: Option<Account> = None;
+    if let Some(ext) = &external_id {
+        let sql =
+            format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE network = ? AND external_id = ?");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(network)
+            .bind(ext)
+            .fetch_optional(&mut *conn)
+            .await?;
+        existing = row.as_ref().map(account_from_row).transpose()?;
+    }
+    if existing.is_none() {
+        let sql = format!(
+            "SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE network = ? AND handle = ? COLLATE NOCASE"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(network)
+            .bind(&handle)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let by_handle = row.as_ref().map(account_from_row).transpose()?;
+        if let (Some(found), Some(ext)) = (&by_handle, &external_id) {
+            if found.external_id.as_ref().is_some_and(|e| e != ext) {
+                return Err(StoreError::Conflict(format!(
+                    "the {} handle @{handle} is registered for another account (id {}); \
+                     update or remove that one first",
+                    input.network.as_str(),
+                    found.external_id.as_deref().unwrap_or("")
+                )));
+            }
+        }
+        existing = by_handle;
+    }
+    let created = existing.is_none();
+    let id = existing
+        .as_ref()
+        .map(|a| a.id)
+        .unwrap_or_else(|| AccountId::new_v7(now));
+    let external_id = external_id.or_else(|| existing.as_ref().and_then(|a| a.external_id.clone()));
+    let result = if created {
+        sqlx::query(
+            "INSERT INTO accounts (id, network, external_id, handle, display_name, avatar_path,
+                 time_zone, language, group_id, kind, token_status, created_ms, updated_ms)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'disconnected', ?, ?)",
+        )
+        .bind(id.0.as_bytes().as_slice())
+        .bind(network)
+        .bind(&external_id)
+        .bind(&handle)
+        .bind(&display_name)
+        .bind(&input.avatar_path)
+        .bind(&time_zone)
+        .bind(&language)
+        .bind(input.group_id.0.as_bytes().as_slice())
+        .bind(input.kind.as_str())
+        .bind(to_ms(now))
+        .bind(to_ms(now))
+        .execute(&mut *conn)
+        .await
+    } else {
+        sqlx::query(
+            "UPDATE accounts SET external_id = ?, handle = ?, display_name = ?, avatar_path = ?,
+                 time_zone = ?, language = ?, group_id = ?, kind = ?, updated_ms = ?
+             WHERE id = ?",
+        )
+        .bind(&external_id)
+        .bind(&handle)
+        .bind(&display_name)
+        .bind(&input.avatar_path)
+        .bind(&time_zone)
+        .bind(&language)
+        .bind(input.group_id.0.as_bytes().as_slice())
+        .bind(input.kind.as_str())
+        .bind(to_ms(now))
+        .bind(id.0.as_bytes().as_slice())
+        .execute(&mut *conn)
+        .await
+    };
+    result.map_err(|e| {
+        if is_foreign_key_violation(&e) {
+            StoreError::NotFound(format!("group {}", input.group_id))
+        } else if is_unique_violation(&e) {
+            StoreError::Conflict(format!(
+                "another {} account already has the handle @{handle} or that external id",
+                input.network.as_str()
+            ))
+        } else {
+            e.into()
+        }
+    })?;
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = ?");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.0.as_bytes().as_slice())
+        .fetch_one(&mut *conn)
+        .await?;
+    let account = account_from_row(&row)?;
+    Ok((account, created))
 }

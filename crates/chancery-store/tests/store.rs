@@ -1792,3 +1792,70 @@ async fn a_triage_and_its_audit_entry_are_stored_together() {
     assert_eq!(item.status, TriageStatus::Done);
     assert_eq!(store.audit_entries(0, 10).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_registry_import_is_stored_whole_or_not_at_all() {
+    let (_dir, store) = open().await;
+    let w = world(&store).await;
+    let groups_before = store.list_groups().await.unwrap().len();
+    let accounts_before = store.list_accounts().await.unwrap().len();
+    let africa = Group {
+        id: chancery_model::accounts::GroupId::new_v7(now()),
+        name: "Africa".into(),
+        kind: GroupKind::Region,
+        parent_id: None,
+    };
+    let nairobi = Group {
+        id: chancery_model::accounts::GroupId::new_v7(now()),
+        name: "Embassy Nairobi".into(),
+        kind: GroupKind::Post,
+        parent_id: Some(africa.id),
+    };
+    let input = |handle: &str, group| AccountInput {
+        network: Network::X,
+        external_id: None,
+        handle: handle.into(),
+        display_name: handle.into(),
+        avatar_path: None,
+        time_zone: "Africa/Nairobi".into(),
+        language: "sw".into(),
+        group_id: group,
+        kind: AccountKind::Institutional,
+    };
+    // The last row names a group that does not exist: nothing of the import is kept.
+    let bad = store
+        .import_registry(
+            &[africa.clone(), nairobi.clone()],
+            &[
+                input("EmbNairobi", nairobi.id),
+                input("EmbParisNew", w.paris.id),
+                input("Lost", chancery_model::accounts::GroupId::new_v7(now())),
+            ],
+            now(),
+        )
+        .await;
+    assert!(matches!(bad, Err(StoreError::NotFound(_))), "{bad:?}");
+    assert_eq!(store.list_groups().await.unwrap().len(), groups_before);
+    assert_eq!(store.list_accounts().await.unwrap().len(), accounts_before);
+    // The same import without the bad row: all of it, and a second run only updates.
+    let rows = [
+        input("EmbNairobi", nairobi.id),
+        input("EmbParisNew", w.paris.id),
+    ];
+    let done = store
+        .import_registry(&[africa.clone(), nairobi.clone()], &rows, now())
+        .await
+        .unwrap();
+    assert!(done.iter().all(|(_, created)| *created));
+    assert_eq!(store.list_groups().await.unwrap().len(), groups_before + 2);
+    assert_eq!(
+        store.list_accounts().await.unwrap().len(),
+        accounts_before + 2
+    );
+    let again = store.import_registry(&[], &rows, now()).await.unwrap();
+    assert!(again.iter().all(|(_, created)| !*created));
+    assert_eq!(
+        store.list_accounts().await.unwrap().len(),
+        accounts_before + 2
+    );
+}

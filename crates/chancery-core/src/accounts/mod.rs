@@ -119,28 +119,12 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<(GroupId, u32), CoreError> {
         let mut groups = self.store().list_groups().await?;
-        let mut parent: Option<GroupId> = None;
-        let mut created = 0;
-        for (name, kind) in path {
-            let found = groups
-                .iter()
-                .find(|g| g.parent_id == parent && g.name.trim().eq_ignore_ascii_case(name.trim()))
-                .map(|g| g.id);
-            let id = match found {
-                Some(id) => id,
-                None => {
-                    let g: Group = self.store().create_group(name, *kind, parent, now).await?;
-                    created += 1;
-                    let id = g.id;
-                    groups.push(g);
-                    id
-                }
-            };
-            parent = Some(id);
+        let mut new = Vec::new();
+        let leaf = plan_group_path(&mut groups, path, now, &mut new)?;
+        for g in &new {
+            self.store().insert_group(g, now).await?;
         }
-        parent
-            .map(|p| (p, created))
-            .ok_or_else(|| CoreError::Validation("an empty group path".into()))
+        Ok((leaf, new.len() as u32))
     }
 
     /// Imports accounts and their groups from CSV or JSON text. Validates every row first and
@@ -188,13 +172,17 @@ impl App {
             rows: valid.len() as u32,
             ..ImportReport::default()
         };
+        // Groups and accounts are planned here and stored in one transaction below.
+        let mut groups = self.store().list_groups().await?;
+        let mut new_groups = Vec::new();
         let mut group_ids: HashMap<Vec<String>, GroupId> = HashMap::new();
         for path in transfer::group_paths(&valid) {
-            let (id, created) = self.ensure_group_path(&path, now).await?;
-            report.groups_created += created;
+            let id = plan_group_path(&mut groups, &path, now, &mut new_groups)?;
             group_ids.insert(path.iter().map(|(n, _)| n.to_lowercase()).collect(), id);
         }
+        report.groups_created = new_groups.len() as u32;
         let avatars = self.fetch_avatars(&valid).await?;
+        let mut inputs = Vec::with_capacity(valid.len());
         for r in &valid {
             let group_key: Vec<String> = r.group.iter().map(|(n, _)| n.to_lowercase()).collect();
             let group_id = *group_ids
@@ -226,7 +214,15 @@ impl App {
                 group_id,
                 kind: r.kind,
             };
-            let (_, created) = self.store().upsert_account(&input, now).await?;
+            inputs.push(input);
+        }
+        // All of it or, on any error, none of it (a second run of the same file is then a
+        // clean import, not a half-done one).
+        for (_, created) in self
+            .store()
+            .import_registry(&new_groups, &inputs, now)
+            .await?
+        {
             if created {
                 report.created += 1;
             } else {
@@ -310,4 +306,39 @@ impl App {
         }
         transfer::write_rows(&rows, format)
     }
+}
+
+/// Finds the group at `path` (names, root first, compared case-insensitively) among `groups`,
+/// planning the missing ones with the given kinds: they are added to `groups` and to `new`,
+/// parents first. Returns the leaf's id. Nothing is stored.
+fn plan_group_path(
+    groups: &mut Vec<Group>,
+    path: &[(String, GroupKind)],
+    now: DateTime<Utc>,
+    new: &mut Vec<Group>,
+) -> Result<GroupId, CoreError> {
+    let mut parent: Option<GroupId> = None;
+    for (name, kind) in path {
+        let found = groups
+            .iter()
+            .find(|g| g.parent_id == parent && g.name.trim().eq_ignore_ascii_case(name.trim()))
+            .map(|g| g.id);
+        let id = match found {
+            Some(id) => id,
+            None => {
+                let g = Group {
+                    id: GroupId::new_v7(now),
+                    name: name.trim().to_string(),
+                    kind: *kind,
+                    parent_id: parent,
+                };
+                let id = g.id;
+                groups.push(g.clone());
+                new.push(g);
+                id
+            }
+        };
+        parent = Some(id);
+    }
+    parent.ok_or_else(|| CoreError::Validation("an empty group path".into()))
 }
