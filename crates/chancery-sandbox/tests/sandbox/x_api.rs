@@ -289,21 +289,29 @@ async fn mention_pagination_yields_each_item_once_newest_first() {
     assert_eq!(again, all);
 
     // Polling with since_id returns only what arrived since, newest first, without repeats.
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    let (_, _, v) = get_json(
-        &c,
-        &format!("{b}/2/users/{id}/mentions?max_results=100&since_id={newest}"),
-        &tok,
-    )
-    .await;
-    let fresh: Vec<u64> = v["data"]
-        .as_array()
-        .map(|d| {
-            d.iter()
-                .map(|t| t["id"].as_str().unwrap().parse().unwrap())
-                .collect()
-        })
-        .unwrap_or_default();
+    // Arrivals are random in time: poll every 0.5 s (30 virtual seconds) for at most 20 s
+    // (20 virtual minutes) until some have come; one fixed 1.5 s wait failed now and then.
+    let mut fresh: Vec<u64> = Vec::new();
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let (_, _, v) = get_json(
+            &c,
+            &format!("{b}/2/users/{id}/mentions?max_results=100&since_id={newest}"),
+            &tok,
+        )
+        .await;
+        fresh = v["data"]
+            .as_array()
+            .map(|d| {
+                d.iter()
+                    .map(|t| t["id"].as_str().unwrap().parse().unwrap())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !fresh.is_empty() {
+            break;
+        }
+    }
     assert!(
         !fresh.is_empty(),
         "new mentions arrive on the virtual clock"
