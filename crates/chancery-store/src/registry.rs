@@ -226,14 +226,9 @@ impl Store {
             kind,
             parent_id,
         };
-        self.insert_group(&group, now).await?;
-        Ok(group)
-    }
-
-    /// Add a group with a given id (import). The parent must exist already.
-    pub async fn insert_group(&self, group: &Group, now: DateTime<Utc>) -> StoreResult<()> {
         let mut conn = self.write.acquire().await?;
-        insert_group_on(&mut conn, group, now).await
+        insert_group_on(&mut conn, &group, now).await?;
+        Ok(group)
     }
 
     /// An import of the registry in one transaction: `groups` (parents before children) are
@@ -701,45 +696,32 @@ async fn upsert_account_on(
         .map(|a| a.id)
         .unwrap_or_else(|| AccountId::new_v7(now));
     let external_id = external_id.or_else(|| existing.as_ref().and_then(|a| a.external_id.clone()));
-    let result = if created {
-        sqlx::query(
-            "INSERT INTO accounts (id, network, external_id, handle, display_name, avatar_path,
-                 time_zone, language, group_id, kind, token_status, created_ms, updated_ms)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'disconnected', ?, ?)",
-        )
-        .bind(id.0.as_bytes().as_slice())
-        .bind(network)
-        .bind(&external_id)
-        .bind(&handle)
-        .bind(&display_name)
-        .bind(&input.avatar_path)
-        .bind(&time_zone)
-        .bind(&language)
-        .bind(input.group_id.0.as_bytes().as_slice())
-        .bind(input.kind.as_str())
-        .bind(to_ms(now))
-        .bind(to_ms(now))
-        .execute(&mut *conn)
-        .await
-    } else {
-        sqlx::query(
-            "UPDATE accounts SET external_id = ?, handle = ?, display_name = ?, avatar_path = ?,
-                 time_zone = ?, language = ?, group_id = ?, kind = ?, updated_ms = ?
-             WHERE id = ?",
-        )
-        .bind(&external_id)
-        .bind(&handle)
-        .bind(&display_name)
-        .bind(&input.avatar_path)
-        .bind(&time_zone)
-        .bind(&language)
-        .bind(input.group_id.0.as_bytes().as_slice())
-        .bind(input.kind.as_str())
-        .bind(to_ms(now))
-        .bind(id.0.as_bytes().as_slice())
-        .execute(&mut *conn)
-        .await
-    };
+    // One statement for both: a new account starts disconnected; an update keeps its token
+    // health and creation time.
+    let result = sqlx::query(
+        "INSERT INTO accounts (id, network, external_id, handle, display_name, avatar_path,
+             time_zone, language, group_id, kind, token_status, created_ms, updated_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'disconnected', ?, ?)
+         ON CONFLICT (id) DO UPDATE SET external_id = excluded.external_id,
+             handle = excluded.handle, display_name = excluded.display_name,
+             avatar_path = excluded.avatar_path, time_zone = excluded.time_zone,
+             language = excluded.language, group_id = excluded.group_id, kind = excluded.kind,
+             updated_ms = excluded.updated_ms",
+    )
+    .bind(id.0.as_bytes().as_slice())
+    .bind(network)
+    .bind(&external_id)
+    .bind(&handle)
+    .bind(&display_name)
+    .bind(&input.avatar_path)
+    .bind(&time_zone)
+    .bind(&language)
+    .bind(input.group_id.0.as_bytes().as_slice())
+    .bind(input.kind.as_str())
+    .bind(to_ms(now))
+    .bind(to_ms(now))
+    .execute(&mut *conn)
+    .await;
     result.map_err(|e| {
         if is_foreign_key_violation(&e) {
             StoreError::NotFound(format!("group {}", input.group_id))

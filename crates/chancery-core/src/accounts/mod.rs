@@ -121,9 +121,7 @@ impl App {
         let mut groups = self.store().list_groups().await?;
         let mut new = Vec::new();
         let leaf = plan_group_path(&mut groups, path, now, &mut new)?;
-        for g in &new {
-            self.store().insert_group(g, now).await?;
-        }
+        self.store().import_registry(&new, &[], now).await?;
         Ok((leaf, new.len() as u32))
     }
 

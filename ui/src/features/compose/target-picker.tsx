@@ -147,7 +147,7 @@ export function TargetPicker(props: TargetPickerProps) {
               ? `All of ${g.group.name} (${g.accountIds.length} accounts)`
               : `All of ${g.group.name} you may post to (${choosable.length} of ${g.accountIds.length} accounts)`
           }
-          onChange={(on) => setMany(on ? choosable : g.accountIds, on)}
+          onChange={(on) => setMany(g.accountIds, on)}
         />
         <label for={`tp-group-${g.group.id}`} class="tp-name">
           {showPath ? g.path.join(" › ") : g.group.name}
