@@ -482,7 +482,22 @@ async fn faults_are_retried_with_backoff_and_do_not_hold_up_others() {
         first_ok_other - first < chrono::Duration::seconds(3),
         "others were served while one account hung"
     );
-    for a in &status.accounts {
+    // With 30% of X reads failing, one account can use up its retries in a cycle (0.3^4 each)
+    // and wait its turn like the broken one; the next cycles serve it. At most two more.
+    let unsynced = |s: &chancery_sync::SyncStatus| {
+        s.accounts
+            .iter()
+            .any(|a| a.account_id != broken && a.last_success.is_none())
+    };
+    for _ in 0..2 {
+        if !unsynced(&engine.status()) {
+            break;
+        }
+        tokio::time::timeout(Duration::from_secs(120), engine.run_cycle(false, None))
+            .await
+            .expect("the cycle ends");
+    }
+    for a in &engine.status().accounts {
         if a.account_id != broken {
             assert!(a.last_success.is_some(), "{} was synced", a.handle);
         }
