@@ -79,12 +79,15 @@ impl fmt::Display for CredentialKey {
 #[derive(Debug, Clone)]
 pub struct Keyring {
     service: String,
+    /// How long one call may take before it is given up (see [`CALL_TIMEOUT`]).
+    call_timeout: std::time::Duration,
 }
 
 impl Keyring {
     pub fn for_workspace(workspace_id: &str) -> Self {
         Self {
             service: format!("chancery/{workspace_id}"),
+            call_timeout: CALL_TIMEOUT,
         }
     }
 
@@ -133,11 +136,22 @@ impl Keyring {
         let mut delays = RETRY_DELAYS.iter();
         loop {
             let (service, name, op) = (self.service.clone(), user.clone(), op.clone());
-            let result = tokio::task::spawn_blocking(move || {
+            let call = tokio::task::spawn_blocking(move || {
                 keyring::Entry::new(&service, &name).and_then(|entry| op(&entry))
-            })
-            .await
-            .map_err(|e| CoreError::Internal(format!("keyring task failed: {e}")))?;
+            });
+            // A call can block for good: a locked store waiting on an unlock prompt nobody
+            // sees, or a Secret Service that died mid-call. The blocking thread is left to
+            // finish on its own; the caller gets a clear error instead of a hang.
+            let result = tokio::time::timeout(self.call_timeout, call)
+                .await
+                .map_err(|_| {
+                    tracing::warn!(entry = %user, timeout_s = self.call_timeout.as_secs(), "credential store call timed out");
+                    CoreError::KeychainUnavailable(format!(
+                        "the credential store did not answer within {} s. If it is locked, unlock it (your login keyring or keychain) and try again",
+                        self.call_timeout.as_secs()
+                    ))
+                })?
+                .map_err(|e| CoreError::Internal(format!("keyring task failed: {e}")))?;
             match (result, delays.next()) {
                 (Ok(v), _) => return Ok(v),
                 (Err(keyring::Error::PlatformFailure(e)), Some(delay)) => {
@@ -184,6 +198,9 @@ impl Keyring {
 }
 
 /// Waits before trying a keyring call again after a platform failure.
+/// Long enough for a person to type a password into an unlock prompt.
+const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 const RETRY_DELAYS: [std::time::Duration; 2] = [
     std::time::Duration::from_millis(250),
     std::time::Duration::from_millis(1000),
@@ -251,6 +268,31 @@ mod tests {
                 matches!(c, CoreError::KeychainUnavailable(ref m) if m.len() > 20),
                 "{c:?}"
             );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_call_that_never_answers_is_given_up_with_a_clear_error() {
+        let keyring = Keyring {
+            call_timeout: std::time::Duration::from_millis(100),
+            ..Keyring::for_workspace("ws-timeout")
+        };
+        let key = CredentialKey::new("acct", CredentialKind::AppToken);
+        let t0 = std::time::Instant::now();
+        // Stands in for a store blocked on a prompt: the call does not touch the keyring.
+        let r = keyring
+            .with_entry(&key, |_| {
+                std::thread::sleep(std::time::Duration::from_millis(1500));
+                Ok(())
+            })
+            .await;
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(2),
+            "it did not wait for the call"
+        );
+        match r {
+            Err(CoreError::KeychainUnavailable(m)) => assert!(m.contains("did not answer"), "{m}"),
+            other => panic!("{other:?}"),
         }
     }
 
