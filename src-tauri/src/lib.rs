@@ -46,11 +46,13 @@ pub fn run() {
             debug_assert_eq!(app.config().identifier, chancery_core::APP_IDENTIFIER);
             tracing::info!(log_dir = %log_dir.display(), data_dir = %data_dir.display(), "starting Chancery");
             let config = AppConfig { data_dir, workspace_id: "default".into() };
+            let t0 = std::time::Instant::now();
             let core = tauri::async_runtime::block_on(async {
                 let core = App::open_or_create_rehearsal(config, DEMO_SEED, chrono::Utc::now()).await?;
                 core.restore_session().await;
                 Ok::<_, chancery_core::CoreError>(core)
             })?;
+            tracing::info!(elapsed_ms = t0.elapsed().as_millis() as u64, "core ready");
             forward_events(app.handle().clone(), &core);
             desktop::build_tray(app.handle());
             start_background(core.clone());

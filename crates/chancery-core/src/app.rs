@@ -65,12 +65,15 @@ impl App {
                 .as_ref()
                 .map_or(config.workspace_id.as_str(), |s| s.id.as_str()),
         );
+        let t0 = std::time::Instant::now();
         let workspace = crate::workspace::WorkspaceRuntime::start(settings).await?;
+        let sandbox_ms = t0.elapsed().as_millis() as u64;
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let db = config.data_dir.join("chancery.db");
         let store = chancery_store::Store::open(&db).await.map_err(|e| {
             CoreError::Internal(format!("opening the database {}: {e}", db.display()))
         })?;
+        let store_ms = t0.elapsed().as_millis() as u64 - sandbox_ms;
         let app = Arc::new(App {
             config,
             keyring,
@@ -81,7 +84,7 @@ impl App {
             session: std::sync::Mutex::new(None),
             background: tokio::sync::Mutex::new(crate::runtime::Background::default()),
         });
-        tracing::info!(data_dir = %app.config.data_dir.display(), "core opened");
+        tracing::info!(data_dir = %app.config.data_dir.display(), sandbox_ms, store_ms, "core opened");
         app.emit(CoreEvent::Ready {
             data_dir: app.config.data_dir.display().to_string(),
         });
