@@ -8,6 +8,7 @@ pub const COMMAND_NAMES: &[&str] = &[
     "sign_out",
     "current_session",
     "inbox_page",
+    "inbox_items_among",
     "unread_counts",
     "item_thread",
     "item_notes",

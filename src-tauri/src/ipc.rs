@@ -27,6 +27,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             commands::system::sign_out,
             commands::system::current_session,
             commands::inbox::inbox_page,
+            commands::inbox::inbox_items_among,
             commands::inbox::unread_counts,
             commands::inbox::item_thread,
             commands::inbox::item_notes,

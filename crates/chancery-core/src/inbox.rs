@@ -32,6 +32,19 @@ impl App {
             .map_err(store_error)
     }
 
+    /// Those of `ids` (items sync just stored) that match `filter`, newest first: a list
+    /// already on screen takes in the ones older than its top where they belong.
+    pub async fn inbox_items_among(
+        &self,
+        filter: &InboxFilter,
+        ids: &[ItemId],
+    ) -> Result<Vec<InboxItem>, CoreError> {
+        self.store()
+            .inbox_items_among(filter, ids)
+            .await
+            .map_err(store_error)
+    }
+
     /// Unread and open counts for every account and group.
     pub async fn unread_counts(&self) -> Result<UnreadCounts, CoreError> {
         self.store().unread_counts().await.map_err(store_error)

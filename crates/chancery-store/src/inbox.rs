@@ -319,6 +319,42 @@ impl Store {
         Self::inbox_page_on(&mut conn, filter, cursor, limit).await
     }
 
+    /// Those of `ids` that match `filter`, newest first (at most [`MAX_PAGE_SIZE`] ids are
+    /// looked at). For a list that is already showing: items sync stored late, older than the
+    /// top of the list, go into it where they belong.
+    pub async fn inbox_items_among(
+        &self,
+        filter: &InboxFilter,
+        ids: &[ItemId],
+    ) -> StoreResult<Vec<InboxItem>> {
+        let ids = &ids[..ids.len().min(MAX_PAGE_SIZE as usize)];
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.read.acquire().await?;
+        let Some(resolved) = Self::resolve(&mut conn, filter, None).await? else {
+            return Ok(Vec::new());
+        };
+        let mut b = SqlBuf::default();
+        b.push("SELECT ")
+            .push(ITEM_COLUMNS)
+            .push(" FROM items i")
+            .push(BODY_JOIN)
+            .push(" WHERE i.id IN ");
+        b.bind_list(ids.iter().map(|id| id.0.as_bytes().to_vec()))?;
+        resolved.residual(&mut b, Covered::default())?;
+        b.push(" ORDER BY i.seq DESC");
+        let rows = sqlx::query_with(sqlx::AssertSqlSafe(b.sql), b.args)
+            .fetch_all(&mut *conn)
+            .await?;
+        let mut items = rows
+            .iter()
+            .map(item_from_row)
+            .collect::<StoreResult<Vec<_>>>()?;
+        attach_tags_on(&mut conn, &mut items).await?;
+        Ok(items.into_iter().map(|(_, i)| i).collect())
+    }
+
     async fn inbox_page_on(
         conn: &mut SqliteConnection,
         filter: &InboxFilter,

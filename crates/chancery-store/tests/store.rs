@@ -7,8 +7,8 @@ use chancery_model::accounts::{
 };
 use chancery_model::inbox::{AssigneeFilter, InboxFilter, TriageChange};
 use chancery_model::items::{
-    CursorUpdate, Entities, InboxItem, ItemAuthor, ItemKind, MalformedPayload, NewItem, SyncStream,
-    TriageStatus,
+    CursorUpdate, Entities, InboxItem, ItemAuthor, ItemId, ItemKind, MalformedPayload, NewItem,
+    SyncStream, TriageStatus,
 };
 use chancery_store::{item_id, IngestPage, Store, StoreError};
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -1335,6 +1335,32 @@ async fn every_filter_and_combination_matches_a_brute_force_scan_across_pages() 
                 .collect();
             assert_eq!(got, expected, "filter #{n} {f:?} page size {page_size}");
         }
+        // The same filter over a given set of ids (the live merge of late items).
+        let among: Vec<ItemId> = everything
+            .iter()
+            .filter(|_| rng.below(4) == 0)
+            .take(150)
+            .map(|i| i.id)
+            .collect();
+        let key = |i: &InboxItem| i.external_id.clone() + "@" + &i.account_id.to_string();
+        let chosen: HashSet<String> = everything
+            .iter()
+            .filter(|i| among.contains(&i.id))
+            .map(key)
+            .collect();
+        let got: Vec<String> = store
+            .inbox_items_among(f, &among)
+            .await
+            .unwrap()
+            .iter()
+            .map(key)
+            .collect();
+        let want: Vec<String> = expected
+            .iter()
+            .filter(|e| chosen.contains(*e))
+            .cloned()
+            .collect();
+        assert_eq!(got, want, "filter #{n} {f:?} among {} ids", among.len());
         assert!(
             !expected.is_empty() || n == 24,
             "filter #{n} should match something"

@@ -3,7 +3,7 @@
 use chancery_model::inbox::{
     InboxFilter, InboxPage, Thread, TriageChange, TriageOutcome, UnreadCounts,
 };
-use chancery_model::items::{ItemId, Note};
+use chancery_model::items::{InboxItem, ItemId, Note};
 
 use super::{reply, Core, Reply};
 
@@ -17,6 +17,17 @@ pub async fn inbox_page(
     limit: u32,
 ) -> Reply<InboxPage> {
     reply(core.inbox_page(&filter, cursor.as_deref(), limit).await)
+}
+
+/// Those of `itemIds` that match `filter`, newest first (for merging late arrivals).
+#[tauri::command]
+#[specta::specta]
+pub async fn inbox_items_among(
+    core: Core<'_>,
+    filter: InboxFilter,
+    item_ids: Vec<ItemId>,
+) -> Reply<Vec<InboxItem>> {
+    reply(core.inbox_items_among(&filter, &item_ids).await)
 }
 
 /// Unread and open counts for every account and group.

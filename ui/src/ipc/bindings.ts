@@ -21,6 +21,8 @@ export const commands = {
 	currentSession: () => typedError<Session | null, IpcError>(__TAURI_INVOKE("current_session")),
 	/**  One page of the inbox, newest first; pass the previous page's `nextCursor` for the next. */
 	inboxPage: (filter: InboxFilter_Deserialize, cursor: string | null, limit: number) => typedError<InboxPage_Serialize, IpcError>(__TAURI_INVOKE("inbox_page", { filter, cursor, limit })),
+	/**  Those of `itemIds` that match `filter`, newest first (for merging late arrivals). */
+	inboxItemsAmong: (filter: InboxFilter_Deserialize, itemIds: ItemId[]) => typedError<InboxItem_Serialize[], IpcError>(__TAURI_INVOKE("inbox_items_among", { filter, itemIds })),
 	/**  Unread and open counts for every account and group. */
 	unreadCounts: () => typedError<UnreadCounts, IpcError>(__TAURI_INVOKE("unread_counts")),
 	/**  The conversation an item belongs to. */

@@ -5,7 +5,7 @@ import { pendingReply } from "../../state/reply";
 import { route } from "../../state/router";
 import { renderScreen } from "../../testing/render";
 import type { FakeBackend } from "../../testing/fake-backend";
-import { inboxOf, simulateArrival } from "../../testing/fake/inbox";
+import { inboxOf, simulateArrival, simulateLateArrival } from "../../testing/fake/inbox";
 import { IDS } from "../../testing/fake/state";
 import { FIRST_PAGE } from "./model";
 import { ROW_HEIGHT } from "./index";
@@ -307,5 +307,29 @@ describe("inbox: live items", () => {
     fireEvent.click(pill);
     await waitFor(() => expect(document.getElementById("new-pill")).toBeNull());
     expect(new Set(fresh.map((it) => it.id))).toEqual(new Set(rowIds().slice(0, 3)));
+  });
+
+  it("puts an item that arrives late (older than the top) at its place in the list", async () => {
+    const backend = await openInbox();
+    key("j");
+    key("j");
+    key("j");
+    key("j");
+    key("j");
+    const reading = rowIds()[5]!;
+    await waitFor(() => expect(threadId()).toBe(reading));
+    const before = rowIds();
+    // Sync finds an item dated between the 3rd and 4th rows (index 2 and 3 of the fake's list,
+    // which the unfiltered inbox shows in the same order).
+    let late: InboxItem_Serialize | undefined;
+    act(() => {
+      late = simulateLateArrival(backend, 2);
+    });
+    await waitFor(() => expect(list().getAttribute("aria-label")).toBe(`Inbox, ${FIRST_PAGE + 1} items loaded, more below`));
+    expect(backend.calls.inboxItemsAmong).toBe(1);
+    expect(rowIds().slice(0, 6)).toEqual([...before.slice(0, 3), late!.id, ...before.slice(3, 5)]);
+    // The reader stays on the item they were reading, one row further down.
+    expect(threadId()).toBe(reading);
+    expect(list().getAttribute("aria-activedescendant")).toBe("inbox-row-6");
   });
 });

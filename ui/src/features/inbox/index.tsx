@@ -48,7 +48,7 @@ export function InboxScreen(_props: { draftId?: string | undefined }) {
       for (const e of events) {
         switch (e.type) {
           case "items_arrived":
-            model.itemsArrived();
+            model.itemsArrived(e.itemIds);
             break;
           case "items_triaged":
             model.triaged(e.itemIds, e.change);

@@ -16,6 +16,8 @@ export const NEXT_PAGE = 200;
 export const MERGE_EVERY_MS = 800;
 /** Pages read to find where new items meet the list before giving up and reloading. */
 const MERGE_PAGES = 5;
+/** Late arrivals (older than the top) looked up per merge; more wait for the next one. */
+const LATE_MAX = 500;
 
 export function applyChange(it: InboxItem, change: TriageChange_Deserialize): InboxItem {
   switch (change.kind) {
@@ -60,6 +62,8 @@ export class InboxModel {
   private mergeTimer: ReturnType<typeof setTimeout> | null = null;
   private lastMerge = 0;
   private merging: Promise<void> | null = null;
+  /** Ids announced by sync since the last merge. */
+  private arrived = new Set<string>();
 
   constructor(
     private readonly backend: Backend,
@@ -157,7 +161,8 @@ export class InboxModel {
   }
 
   /** Sync stored new items somewhere: merge them in, in batches. */
-  itemsArrived() {
+  itemsArrived(ids: readonly string[] = []) {
+    for (const id of ids) this.arrived.add(id);
     if (this.mergeTimer) return;
     const wait = Math.max(0, this.lastMerge + MERGE_EVERY_MS - Date.now());
     this.mergeTimer = setTimeout(() => {
@@ -177,6 +182,8 @@ export class InboxModel {
 
   private async doMerge(): Promise<void> {
     this.lastMerge = Date.now();
+    const arrived = this.arrived;
+    this.arrived = new Set();
     if (this.phase.value !== "ready") return;
     const top = this.items.value[0];
     if (!top) return this.reload();
@@ -185,6 +192,7 @@ export class InboxModel {
     const fresh: InboxItem[] = [];
     let cursor: string | null = null;
     let met = false;
+    let late: InboxItem[] = [];
     try {
       for (let page = 0; page < MERGE_PAGES && !met; page++) {
         const p = await this.backend.inboxPage(this.query(), cursor, 100);
@@ -199,17 +207,63 @@ export class InboxModel {
         if (!p.nextCursor) met = true;
         cursor = p.nextCursor;
       }
+      // Items sync stored late (older than the top: a comment found on an older post, a
+      // backfill) belong inside the list, not on top: ask which of them match the filter.
+      const all = this.knownIds();
+      for (const it of fresh) arrived.delete(it.id);
+      const unseen = [...arrived].filter((id) => !all.has(id));
+      const rest = unseen.slice(0, LATE_MAX);
+      if (unseen.length > LATE_MAX) {
+        for (const id of unseen.slice(LATE_MAX)) this.arrived.add(id);
+        this.itemsArrived();
+      }
+      if (met && rest.length > 0) {
+        late = await this.backend.inboxItemsAmong(this.query(), rest);
+        if (gen !== this.generation) return;
+      }
     } catch {
       // A failed live merge is retried with the next batch; nothing to tell the reader yet.
+      for (const id of arrived) this.arrived.add(id);
       return;
     }
-    if (gen !== this.generation || fresh.length === 0) return;
+    if (fresh.length === 0 && late.length === 0) return;
     batch(() => {
-      this.items.value = [...fresh, ...this.items.value];
-      if (this.activeIndex.value >= 0) this.activeIndex.value += fresh.length;
-      if (this.selectAnchor >= 0) this.selectAnchor += fresh.length;
-      if (!met) this.gap.value = true;
+      if (fresh.length > 0) {
+        this.items.value = [...fresh, ...this.items.value];
+        if (this.activeIndex.value >= 0) this.activeIndex.value += fresh.length;
+        if (this.selectAnchor >= 0) this.selectAnchor += fresh.length;
+        if (!met) this.gap.value = true;
+      }
+      if (late.length > 0) this.insertLate(late);
     });
+  }
+
+  /** Put items into the list at their place in its order (newest first); ones older than
+   * the last loaded row are left to the next page, which will bring them. */
+  private insertLate(late: readonly InboxItem[]) {
+    const list = this.items.value;
+    const known = this.knownIds();
+    const last = list[list.length - 1];
+    const before = (a: InboxItem, b: InboxItem) =>
+      a.createdAt > b.createdAt || (a.createdAt === b.createdAt && a.id > b.id);
+    const take = late
+      .filter((it) => !known.has(it.id) && (!this.hasMore.value || !last || before(it, last)))
+      .sort((a, b) => (before(a, b) ? -1 : 1));
+    if (take.length === 0) return;
+    const next: InboxItem[] = [];
+    let i = 0;
+    let shiftActive = 0;
+    let shiftAnchor = 0;
+    for (const it of take) {
+      while (i < list.length && before(list[i] as InboxItem, it)) next.push(list[i++] as InboxItem);
+      if (i <= this.activeIndex.value) shiftActive++;
+      if (i <= this.selectAnchor) shiftAnchor++;
+      next.push(it);
+    }
+    while (i < list.length) next.push(list[i++] as InboxItem);
+    this.items.value = next;
+    if (this.activeIndex.value >= 0) this.activeIndex.value += shiftActive;
+    if (this.selectAnchor >= 0) this.selectAnchor += shiftAnchor;
   }
 
   /** The list reports rows inserted above the reader (it kept them in place). */

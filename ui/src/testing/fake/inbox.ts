@@ -21,6 +21,7 @@ import type { FakeBackend } from "../fake-backend";
 export type InboxCommands = Pick<
   BackendCommands,
   | "inboxPage"
+  | "inboxItemsAmong"
   | "unreadCounts"
   | "itemThread"
   | "itemNotes"
@@ -232,6 +233,21 @@ export function simulateArrival(backend: FakeBackend, n: number, accountId?: str
   return fresh;
 }
 
+/** What sync does when it finds something old late (a comment on an older post): store one
+ * new item dated between the items now at `index` and `index + 1`, and announce it. */
+export function simulateLateArrival(backend: FakeBackend, index: number): InboxItem_Serialize {
+  const inbox = inboxOf(backend.state);
+  const [newer, older] = [inbox.items[index], inbox.items[index + 1]];
+  if (!newer || !older) throw new Error(`no items at ${index} and ${index + 1}`);
+  const [it] = generateItems(backend.state, inbox, 1, Date.parse(newer.createdAt), 1000, 98);
+  if (!it) throw new Error("no item generated");
+  const mid = (Date.parse(newer.createdAt) + Date.parse(older.createdAt)) / 2;
+  Object.assign(it, { createdAt: new Date(mid).toISOString(), status: "new", assigneeId: null });
+  inbox.items.splice(index + 1, 0, it);
+  backend.emit([{ type: "items_arrived" as const, accountId: it.accountId, itemIds: [it.id] }]);
+  return it;
+}
+
 // ----------------------------------------------------------------------------- filtering
 
 /** Group ids of `groupId` and all its descendants. */
@@ -352,6 +368,13 @@ export function inboxCommands(ctx: FakeContext): InboxCommands {
       }
       const last = out[out.length - 1];
       return { items: out, nextCursor: more && last ? encodeCursor(last) : null };
+    },
+    async inboxItemsAmong(filter, itemIds) {
+      ctx.enter("inboxItemsAmong");
+      const wanted = new Set(itemIds.slice(0, 500));
+      return inboxOf(state)
+        .items.filter((it) => wanted.has(it.id) && matchesFilter(state, it, filter, state.signedIn))
+        .map((it) => structuredClone(it));
     },
     async unreadCounts() {
       ctx.enter("unreadCounts");
