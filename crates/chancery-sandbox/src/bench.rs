@@ -145,6 +145,7 @@ async fn worker(
     addr: SocketAddr,
     targets: Vec<(String, String)>,
     query: String,
+    expected_per_page: u32,
     depth: u32,
     until: Instant,
 ) -> WorkerResult {
@@ -234,10 +235,19 @@ async fn worker(
                     r.errors += 1;
                     break;
                 }
-                r.pages += 1;
-                r.items += result_count(&body);
-                r.bytes += body_len as u64;
+                let count = result_count(&body);
                 page_token = next_token(&body);
+                // A sampled check that this is a real page: one with a next page is full.
+                if r.pages.is_multiple_of(64)
+                    && page_token.is_some()
+                    && count != u64::from(expected_per_page)
+                {
+                    r.errors += 1;
+                    break;
+                }
+                r.pages += 1;
+                r.items += count;
+                r.bytes += body_len as u64;
                 if page_token.is_none() || Instant::now() >= until {
                     break;
                 }
@@ -278,6 +288,7 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, SandboxError> {
         addr,
         targets.clone(),
         query.clone(),
+        opts.max_results,
         1,
         Instant::now() + Duration::from_millis(300),
     )
@@ -294,6 +305,7 @@ pub async fn run(opts: &BenchOptions) -> Result<BenchReport, SandboxError> {
             addr,
             ts,
             query.clone(),
+            opts.max_results,
             opts.depth,
             until,
         )));

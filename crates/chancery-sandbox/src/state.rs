@@ -15,6 +15,7 @@ use crate::ratelimit::RateLimiter;
 use crate::reqlog::RequestLog;
 use crate::tokens::TokenAuthority;
 use crate::world::World;
+use crate::x_cache::{FragCache, PageCache, UserFrags};
 use crate::x_store::XStore;
 
 /// A pending OAuth authorisation code (X or Facebook).
@@ -48,6 +49,15 @@ pub(crate) struct Shared {
     pub(crate) fb_app_secret: String,
     pub(crate) fb_user_id: u64,
     pub(crate) x_store: XStore,
+    /// Rendered generated posts, per field selection.
+    pub(crate) post_cache: FragCache,
+    /// Rendered users, per field selection.
+    pub(crate) user_cache: UserFrags,
+    /// Timeline pages as served (the same page asked again is not rendered again).
+    pub(crate) page_cache: PageCache,
+    /// Tests compare cached output with output rendered afresh.
+    #[cfg(test)]
+    pub(crate) caches_off: AtomicBool,
     pub(crate) fb_store: FbStore,
     pub(crate) codes: Mutex<HashMap<String, PendingCode>>,
     pub(crate) auto_x: Mutex<Option<String>>,
@@ -60,6 +70,19 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// Whether the render caches are bypassed (tests only).
+    #[inline]
+    pub(crate) fn caches_off(&self) -> bool {
+        #[cfg(test)]
+        {
+            self.caches_off.load(Ordering::Relaxed)
+        }
+        #[cfg(not(test))]
+        {
+            false
+        }
+    }
+
     /// A fresh number, unique within this run (token nonces, codes, posted ids).
     pub(crate) fn next_counter(&self) -> u64 {
         self.counter.fetch_add(1, Ordering::Relaxed) + 1

@@ -13,12 +13,14 @@ use serde_json::{json, Value};
 
 use crate::config::XNaming;
 use crate::endpoint::Endpoint;
+use crate::hash::mix;
 use crate::json::{escape, JsonBuf};
 use crate::ratelimit::RateState;
 use crate::state::{request_token, Shared};
 use crate::tokens::{has_scope, Claims, TokenError, TokenKind};
+use crate::x_cache::{CachedPage, PageShape};
 use crate::x_fields::{
-    generic, invalid_request, not_found, problem_base, Fields, ParamError, Primary,
+    generic, invalid_request, not_found, problem_base, tf, Fields, ParamError, Primary,
 };
 use crate::x_render::{Includes, TweetRef};
 use crate::x_store::{scan_entities, weighted_length, MediaUpload, StoredTweet, XStore};
@@ -30,6 +32,21 @@ thread_local! {
 }
 
 pub(crate) type S = State<Arc<Shared>>;
+
+/// A post of a timeline page: ready, or a generated mention built only when rendered.
+enum TlItem {
+    Post(TweetRef),
+    Mention(GenHit),
+}
+
+impl TlItem {
+    fn id(&self) -> u64 {
+        match self {
+            TlItem::Post(p) => p.id(),
+            TlItem::Mention(m) => m.0,
+        }
+    }
+}
 
 /// Who is calling.
 #[derive(Clone, Copy)]
@@ -433,7 +450,7 @@ impl Shared {
         tq: &TimelineQuery,
         limit: usize,
         gen: &mut Vec<GenHit>,
-    ) -> Vec<TweetRef> {
+    ) -> Vec<TlItem> {
         let (upper, lower, ts_floor) = (tq.upper, tq.lower, tq.ts_floor);
         let w = &self.world;
         let index = if own {
@@ -460,27 +477,75 @@ impl Shared {
                 gi += 1;
                 let id = gen_id(i);
                 let t = if own {
-                    TweetRef::Own(own_posts[i])
+                    TlItem::Post(TweetRef::Own(own_posts[i]))
                 } else {
-                    let (_, b, n, count) = gen[i];
-                    TweetRef::Gen(w.mention(a, b, n, count))
+                    // Built only if its fragment is not cached; `mentions_desc` already kept
+                    // only mentions at or after `ts_floor`.
+                    TlItem::Mention(gen[i])
                 };
                 (id, Some(t))
             } else {
                 let id = stored[si];
                 si += 1;
-                (id, self.x_store.get(id).map(TweetRef::Stored))
+                (
+                    id,
+                    self.x_store
+                        .get(id)
+                        .map(|t| TlItem::Post(TweetRef::Stored(t))),
+                )
             };
             if self.x_store.is_deleted(id) {
                 continue;
             }
-            if let Some(t) = t {
-                if t.ts() >= ts_floor {
-                    out.push(t);
-                }
+            match t {
+                Some(TlItem::Post(p)) if p.ts() < ts_floor => {}
+                Some(t) => out.push(t),
+                None => {}
             }
         }
         out
+    }
+
+    /// The page cache's key for a timeline page, if the page may be cached: not with post
+    /// metrics (they move with the clock) nor with posts created through the API.
+    fn page_cache_key(&self, shape: &PageShape, items: &[TlItem]) -> Option<u64> {
+        if shape.fields.tweet & tf::PUBLIC_METRICS != 0
+            || self.caches_off()
+            || items
+                .iter()
+                .any(|t| matches!(t, TlItem::Post(TweetRef::Stored(_))))
+        {
+            return None;
+        }
+        let f = &shape.fields;
+        let mut k = mix(u64::from(shape.account) << 8
+            | u64::from(shape.own) << 4
+            | u64::from(shape.more) << 2
+            | match shape.token_dir {
+                None => 0,
+                Some(false) => 1,
+                Some(true) => 2,
+            });
+        for v in [f.tweet, f.user, f.exp, f.media] {
+            k = mix(k ^ u64::from(v));
+        }
+        for t in items {
+            k = mix(k ^ t.id());
+        }
+        Some(k)
+    }
+
+    /// The cached body for exactly this page, unless a post it includes was deleted since.
+    fn cached_page(&self, key: u64, shape: &PageShape, items: &[TlItem]) -> Option<Bytes> {
+        self.page_cache
+            .get(&key, |p| {
+                let same = p.shape == *shape
+                    && p.ids.len() == items.len()
+                    && p.ids.iter().zip(items).all(|(&id, t)| id == t.id())
+                    && !p.refs.iter().any(|&r| self.x_store.is_deleted(r));
+                same.then(|| p.body.clone())
+            })
+            .flatten()
     }
 
     fn timeline(&self, ep: Endpoint, id: &str, q: Option<&str>, headers: &HeaderMap) -> Response {
@@ -520,7 +585,7 @@ impl Shared {
                 // Previous page: the `max_results` oldest items above the boundary.
                 let all = self.collect_timeline(a, own, &tq, 100_000, gen);
                 let skip = all.len().saturating_sub(tq.max_results);
-                let mut v: Vec<TweetRef> = all.into_iter().skip(skip).collect();
+                let mut v: Vec<TlItem> = all.into_iter().skip(skip).collect();
                 v.truncate(tq.max_results);
                 (v, false)
             } else {
@@ -531,12 +596,33 @@ impl Shared {
             };
             let (items, more) = items;
             let more = more || (tq.token_dir == Some(true) && !items.is_empty());
+            // A page already served with the same posts, fields and paging is served again.
+            let shape = PageShape {
+                account: a as u32,
+                own,
+                more,
+                token_dir: tq.token_dir,
+                fields: tq.fields,
+            };
+            let page_key = self.page_cache_key(&shape, &items);
+            if let Some(key) = page_key {
+                if let Some(body) = self.cached_page(key, &shape, &items) {
+                    return body;
+                }
+            }
             j.begin_obj();
             if !items.is_empty() {
                 j.key("data");
                 j.begin_arr();
                 for t in &items {
-                    self.write_tweet(j, t, &tq.fields, inc);
+                    match t {
+                        TlItem::Post(p) => self.write_tweet_cached(j, p, &tq.fields, inc),
+                        &TlItem::Mention((id, b, n, count)) => {
+                            self.write_generated_cached(j, id, &tq.fields, inc, || {
+                                TweetRef::Gen(self.world.mention(a, b, n, count))
+                            })
+                        }
+                    }
                 }
                 j.end_arr();
                 self.write_includes(j, &tq.fields, inc, now_ms);
@@ -569,7 +655,19 @@ impl Shared {
             j.end_obj();
             // Hand the buffer over (no copy); keep a fresh one of the same size for next time.
             let cap = j.buf.capacity().max(4096);
-            Bytes::from(std::mem::replace(&mut j.buf, Vec::with_capacity(cap)))
+            let body = Bytes::from(std::mem::replace(&mut j.buf, Vec::with_capacity(cap)));
+            if let Some(key) = page_key {
+                self.page_cache.insert(
+                    key,
+                    CachedPage {
+                        shape,
+                        ids: items.iter().map(TlItem::id).collect(),
+                        refs: inc.tweets.clone().into_boxed_slice(),
+                        body: body.clone(),
+                    },
+                );
+            }
+            body
         });
         json_response(StatusCode::OK, bytes, Some(&rate))
     }
@@ -1100,9 +1198,7 @@ pub(crate) async fn delete_tweet(
                     Some(&rate),
                 );
             }
-            if let Ok(mut d) = s.x_store.deleted.write() {
-                d.insert(tid);
-            }
+            s.x_store.mark_deleted(tid);
             true
         }
         None => false,
@@ -1481,5 +1577,129 @@ mod tests {
             assert_eq!(decode_page_token(8, &t), None);
         }
         assert_eq!(decode_page_token(9, "zzzz"), None);
+    }
+
+    use std::sync::atomic::Ordering;
+
+    use crate::{Credentials, Network, Sandbox, SandboxConfig};
+
+    async fn body_of(r: Response) -> (StatusCode, String) {
+        let status = r.status();
+        let b = axum::body::to_bytes(r.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, String::from_utf8(b.to_vec()).unwrap())
+    }
+
+    /// The same request with the render caches bypassed (the reference), then twice through
+    /// them (fragments rendered, then the page served again): the three bodies are identical.
+    async fn same_with_and_without_caches(
+        s: &Shared,
+        ep: Endpoint,
+        id: &str,
+        q: &str,
+        h: &HeaderMap,
+    ) -> String {
+        s.caches_off.store(true, Ordering::Relaxed);
+        let (st, fresh) = body_of(s.timeline(ep, id, Some(q), h)).await;
+        s.caches_off.store(false, Ordering::Relaxed);
+        assert_eq!(st, StatusCode::OK, "{fresh}");
+        for round in 0..2 {
+            let (_, cached) = body_of(s.timeline(ep, id, Some(q), h)).await;
+            assert_eq!(cached, fresh, "round {round} of {q}");
+        }
+        fresh
+    }
+
+    #[tokio::test]
+    async fn cached_pages_equal_fresh_ones_and_deletions_show() {
+        let sb = Sandbox::start(
+            SandboxConfig::default()
+                .seed(11)
+                .x_accounts(4)
+                .fb_pages(1)
+                .rate_limits(false),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let s = sb.shared.clone();
+        let (uid, token) = sb
+            .manifest()
+            .accounts
+            .iter()
+            .filter(|a| a.network == Network::X)
+            .find_map(|a| match &a.credentials {
+                Credentials::XUser { access_token, .. } => {
+                    Some((a.id.clone(), access_token.clone()))
+                }
+                _ => None,
+            })
+            .unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        // A fixed upper bound in the past: the pages do not move while the test runs.
+        let until = snowflake(s.clock.virtual_now_ms() - 3_600_000, 0, 0);
+        let sync = "tweet.fields=id,text,author_id,created_at,conversation_id,in_reply_to_user_id,lang,referenced_tweets,entities,edit_history_tweet_ids&expansions=author_id,referenced_tweets.id,in_reply_to_user_id&user.fields=id,name,username,profile_image_url,verified,protected";
+        let field_sets = [
+            String::new(),
+            sync.to_string(),
+            // (Not post `public_metrics`: they move with the clock between two requests, and
+            // are never cached.)
+            "tweet.fields=edit_controls,possibly_sensitive,reply_settings,attachments&expansions=entities.mentions.username,referenced_tweets.id.author_id&user.fields=created_at,description,location,public_metrics,url,verified_type".to_string(),
+            "tweet.fields=entities,lang&expansions=author_id&user.fields=public_metrics".to_string(),
+            format!("{sync}&expansions=referenced_tweets.id.author_id,entities.mentions.username"),
+        ];
+        let mut seen_ref = None;
+        for fields in &field_sets {
+            for (ep, per) in [
+                (Endpoint::XMentions, 100),
+                (Endpoint::XMentions, 7),
+                (Endpoint::XUserTweets, 20),
+            ] {
+                let mut q = format!("max_results={per}&until_id={until}&{fields}");
+                for _ in 0..3 {
+                    let body = same_with_and_without_caches(&s, ep, &uid, &q, &h).await;
+                    let v: Value = serde_json::from_str(&body).unwrap();
+                    if seen_ref.is_none() {
+                        seen_ref = v["includes"]["tweets"][0]["id"]
+                            .as_str()
+                            .map(str::to_string);
+                    }
+                    let Some(next) = v["meta"]["next_token"].as_str() else {
+                        break;
+                    };
+                    q = format!(
+                        "max_results={per}&until_id={until}&{fields}&pagination_token={next}"
+                    );
+                }
+            }
+        }
+
+        // A post deleted after its page was cached disappears from that page.
+        let q = format!("max_results=100&until_id={until}&{sync}");
+        let before = same_with_and_without_caches(&s, Endpoint::XMentions, &uid, &q, &h).await;
+        let v: Value = serde_json::from_str(&before).unwrap();
+        let victim = v["data"][3]["id"].as_str().unwrap().to_string();
+        s.x_store.mark_deleted(victim.parse().unwrap());
+        let after = same_with_and_without_caches(&s, Endpoint::XMentions, &uid, &q, &h).await;
+        let v: Value = serde_json::from_str(&after).unwrap();
+        let data = v["data"].as_array().unwrap();
+        assert!(data.iter().all(|p| p["id"] != victim.as_str()));
+        assert_eq!(data.len(), 100);
+
+        // So does a referenced post from the page's includes.
+        let referenced = seen_ref.expect("a page with includes.tweets");
+        let q = format!("max_results=100&until_id={until}&{sync}");
+        let before = same_with_and_without_caches(&s, Endpoint::XMentions, &uid, &q, &h).await;
+        s.x_store.mark_deleted(referenced.parse().unwrap());
+        let after = same_with_and_without_caches(&s, Endpoint::XMentions, &uid, &q, &h).await;
+        if before.contains(&format!("\"id\":\"{referenced}\",\"text\"")) {
+            assert_ne!(before, after);
+        }
+        sb.shutdown().await;
     }
 }

@@ -149,7 +149,7 @@ const MEDIA_FIELDS: &[(&str, u32)] = &[
     ("width", mf::WIDTH),
 ];
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Fields {
     pub(crate) tweet: u32,
     pub(crate) user: u32,

@@ -1,5 +1,7 @@
 //! Writes X posts and users as JSON, honouring field selection and expansions.
 
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use crate::config::XNaming;
@@ -7,6 +9,7 @@ use crate::hash::{mix, unit};
 use crate::json::JsonBuf;
 use crate::state::Shared;
 use crate::world::World;
+use crate::x_cache::{Frag, MixHasher};
 use crate::x_fields::{ex, mf, tf, uf, Fields};
 use crate::x_store::{EntityKind, StoredTweet};
 use crate::xgen::{
@@ -98,6 +101,8 @@ impl TweetRef {
 #[derive(Default)]
 pub(crate) struct Includes {
     pub(crate) users: Vec<UserRef>,
+    /// The same users, for deduplication (a page can pull in 100 and more).
+    seen_users: HashSet<UserRef, BuildHasherDefault<MixHasher>>,
     pub(crate) tweets: Vec<u64>,
     pub(crate) media: Vec<String>,
 }
@@ -105,11 +110,12 @@ pub(crate) struct Includes {
 impl Includes {
     pub(crate) fn clear(&mut self) {
         self.users.clear();
+        self.seen_users.clear();
         self.tweets.clear();
         self.media.clear();
     }
     fn user(&mut self, u: UserRef) {
-        if !self.users.contains(&u) {
+        if self.seen_users.insert(u) {
             self.users.push(u);
         }
     }
@@ -153,6 +159,78 @@ impl Shared {
             XNaming::Classic => "referenced_tweets",
             XNaming::Current => "referenced_posts",
         }
+    }
+
+    /// Writes one post object like [`Shared::write_tweet`], from the fragment cache when the post
+    /// and the fields allow it.
+    pub(crate) fn write_tweet_cached(
+        &self,
+        j: &mut JsonBuf,
+        t: &TweetRef,
+        f: &Fields,
+        inc: &mut Includes,
+    ) {
+        match t {
+            TweetRef::Stored(_) => self.write_tweet(j, t, f, inc),
+            _ => self.write_generated_cached(j, t.id(), f, inc, || t.clone()),
+        }
+    }
+
+    /// Writes the generated (or own, generated) post `id`; `make` builds it on a cache miss.
+    pub(crate) fn write_generated_cached(
+        &self,
+        j: &mut JsonBuf,
+        id: u64,
+        f: &Fields,
+        inc: &mut Includes,
+        make: impl FnOnce() -> TweetRef,
+    ) {
+        // Post metrics move with the clock: never cached.
+        if f.tweet & tf::PUBLIC_METRICS != 0 || self.caches_off() {
+            let t = make();
+            self.write_tweet(j, &t, f, inc);
+            return;
+        }
+        let bits = f.tweet | (f.exp << 16);
+        self.post_cache.with(
+            (id, bits),
+            || {
+                let t = make();
+                debug_assert!(!matches!(t, TweetRef::Stored(_)));
+                let mut one = JsonBuf::with_capacity(1024);
+                let mut one_inc = Includes::default();
+                self.write_tweet(&mut one, &t, f, &mut one_inc);
+                debug_assert!(one_inc.media.is_empty());
+                Frag::new(&one.buf, &one_inc.users, &one_inc.tweets)
+            },
+            |frag| {
+                j.raw_value(frag.json());
+                for u in frag.users() {
+                    inc.user(u);
+                }
+                for t in frag.tweets() {
+                    inc.tweet(t);
+                }
+            },
+        );
+    }
+
+    /// Writes one user object like [`Shared::write_user`], from the fragment cache.
+    pub(crate) fn write_user_cached(&self, j: &mut JsonBuf, u: UserRef, fields: u32) {
+        if self.caches_off() {
+            self.write_user(j, u, fields);
+            return;
+        }
+        self.user_cache.with(
+            u,
+            fields,
+            || {
+                let mut one = JsonBuf::with_capacity(512);
+                self.write_user(&mut one, u, fields);
+                one.buf
+            },
+            |json| j.raw_value(json),
+        );
     }
 
     /// Writes one post object.
@@ -627,7 +705,7 @@ impl Shared {
                 j.key("users");
                 j.begin_arr();
                 for &u in &inc.users {
-                    self.write_user(j, u, f.user);
+                    self.write_user_cached(j, u, f.user);
                 }
                 j.end_arr();
             }
@@ -638,7 +716,7 @@ impl Shared {
                 });
                 j.begin_arr();
                 for t in &found {
-                    self.write_tweet(j, t, &sub, &mut sub_inc);
+                    self.write_tweet_cached(j, t, &sub, &mut sub_inc);
                 }
                 j.end_arr();
             }

@@ -1,6 +1,7 @@
 //! What clients wrote to the X side: posts, deletions, media uploads. In memory only.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::xgen::UserRef;
@@ -84,10 +85,24 @@ pub(crate) struct XStore {
     pub(crate) texts: Mutex<HashMap<usize, HashSet<u64>>>,
     pub(crate) media: Mutex<HashMap<u64, MediaUpload>>,
     pub(crate) post_seq: Mutex<u64>,
+    /// Whether `deleted` / `tweets` ever held anything: the hot read paths (every post of every
+    /// page) skip the locks while nothing was deleted or posted.
+    any_deleted: AtomicBool,
+    any_stored: AtomicBool,
 }
 
 impl XStore {
+    pub(crate) fn mark_deleted(&self, id: u64) {
+        if let Ok(mut d) = self.deleted.write() {
+            d.insert(id);
+        }
+        self.any_deleted.store(true, Ordering::Release);
+    }
+
     pub(crate) fn is_deleted(&self, id: u64) -> bool {
+        if !self.any_deleted.load(Ordering::Acquire) {
+            return false;
+        }
         self.deleted
             .read()
             .map(|d| !d.is_empty() && d.contains(&id))
@@ -95,6 +110,9 @@ impl XStore {
     }
 
     pub(crate) fn get(&self, id: u64) -> Option<Arc<StoredTweet>> {
+        if !self.any_stored.load(Ordering::Acquire) {
+            return None;
+        }
         self.tweets.read().ok().and_then(|t| t.get(&id).cloned())
     }
 
@@ -125,6 +143,7 @@ impl XStore {
     }
 
     pub(crate) fn insert(&self, t: StoredTweet) {
+        self.any_stored.store(true, Ordering::Release);
         let id = t.id;
         let author = t.account;
         let mentioned: Vec<usize> = t
