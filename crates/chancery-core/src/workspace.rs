@@ -141,9 +141,12 @@ pub async fn start_embedded_sandbox(
     x_naming: Option<&str>,
     time_scale: Option<f64>,
 ) -> Result<Sandbox, CoreError> {
+    // The embedded sandbox lives in the app's process: small render caches (8 MiB each) keep
+    // it inside the app's memory budget; the demo's traffic needs nothing faster.
     let mut config = SandboxConfig::default()
         .seed(seed)
-        .x_naming(naming(x_naming)?);
+        .x_naming(naming(x_naming)?)
+        .render_cache_bytes(8 << 20);
     if let Some(t) = time_scale {
         config = config.time_scale(t);
     }

@@ -87,6 +87,10 @@ pub struct SandboxConfig {
     pub graph_page_hourly_limit: Option<u64>,
     /// Override the Platform (user-token) hourly call limit (default 200 per user).
     pub graph_user_hourly_limit: Option<u64>,
+    /// Memory for rendered X posts and for whole timeline pages, in bytes each (`x_cache`).
+    /// 64 MiB each standalone; the desktop's embedded sandbox uses less (it shares the app's
+    /// memory budget).
+    pub render_cache_bytes: usize,
 }
 
 impl Default for SandboxConfig {
@@ -110,6 +114,7 @@ impl Default for SandboxConfig {
             auto_approve_facebook: false,
             graph_page_hourly_limit: None,
             graph_user_hourly_limit: None,
+            render_cache_bytes: 64 << 20,
         }
     }
 }
@@ -165,6 +170,10 @@ impl SandboxConfig {
     }
     pub fn crisis(mut self, c: Option<Crisis>) -> Self {
         self.crisis = c;
+        self
+    }
+    pub fn render_cache_bytes(mut self, n: usize) -> Self {
+        self.render_cache_bytes = n;
         self
     }
     pub fn request_log_capacity(mut self, n: usize) -> Self {

@@ -100,11 +100,6 @@ pub struct Sandbox {
     task: Option<JoinHandle<()>>,
 }
 
-/// At most this many bytes of rendered generated posts are kept (see `x_cache`).
-const POST_CACHE_BYTES: usize = 64 << 20;
-/// At most this many bytes of whole timeline pages are kept.
-const PAGE_CACHE_BYTES: usize = 64 << 20;
-
 /// The scopes the ready-made X credentials carry.
 const MANIFEST_X_SCOPES: &str = "tweet.read tweet.write tweet.moderate.write users.read offline.access media.write dm.read dm.write";
 
@@ -168,9 +163,9 @@ impl Sandbox {
             fb_app_secret: hex::encode(hash::h(seed, &[0xFA2]).to_be_bytes()),
             fb_user_id: 122_000_000_000_000_000 + hash::h(seed, &[0xFA3]) % 1_000_000_000_000,
             x_store: x_store::XStore::default(),
-            post_cache: x_cache::FragCache::new(POST_CACHE_BYTES),
+            post_cache: x_cache::FragCache::new(config.render_cache_bytes),
             user_cache: x_cache::UserFrags::new(world.x.len(), world.users.len()),
-            page_cache: x_cache::PageCache::new(PAGE_CACHE_BYTES),
+            page_cache: x_cache::PageCache::new(config.render_cache_bytes),
             #[cfg(test)]
             caches_off: AtomicBool::new(false),
             fb_store: graph_store::FbStore::default(),
